@@ -1,0 +1,52 @@
+-- Roles and grants that must exist before any migration runs.  `fairreg
+-- migrate` runs this file as the connecting user (a superuser, or a database
+-- owner with CREATEROLE) every time, under the migration lock; it is idempotent.
+-- The migrations themselves then run as fairreg_owner.
+--
+--   fairreg_owner   owns every object; runs migrations; not used by the server
+--   fairreg_app     the server's staff endpoints and the commands that write
+--   fairreg_public  the public endpoints: SELECT on the pub_* views, nothing else
+--
+-- A login role for the server is granted fairreg_app and fairreg_public and the
+-- server does SET ROLE on each of its two connections.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fairreg_owner') THEN
+    CREATE ROLE fairreg_owner NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fairreg_app') THEN
+    CREATE ROLE fairreg_app NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fairreg_public') THEN
+    CREATE ROLE fairreg_public NOLOGIN;
+  END IF;
+  -- The owner creates the trusted extensions (pg_trgm, unaccent) and the tables.
+  IF NOT has_database_privilege('fairreg_owner', current_database(), 'CREATE') THEN
+    EXECUTE format('GRANT CREATE ON DATABASE %I TO fairreg_owner', current_database());
+  END IF;
+  IF NOT has_schema_privilege('fairreg_owner', 'public', 'CREATE') THEN
+    GRANT USAGE, CREATE ON SCHEMA public TO fairreg_owner;
+  END IF;
+  -- The session user must be able to SET ROLE to each of them.
+  IF NOT pg_has_role(session_user, 'fairreg_owner', 'MEMBER') THEN
+    EXECUTE format('GRANT fairreg_owner TO %I', session_user);
+  END IF;
+  IF NOT pg_has_role(session_user, 'fairreg_app', 'MEMBER') THEN
+    EXECUTE format('GRANT fairreg_app TO %I', session_user);
+  END IF;
+  IF NOT pg_has_role(session_user, 'fairreg_public', 'MEMBER') THEN
+    EXECUTE format('GRANT fairreg_public TO %I', session_user);
+  END IF;
+END
+$$;
+
+-- The migration ledger, owned by the owner role.
+SET ROLE fairreg_owner;
+CREATE TABLE IF NOT EXISTS schema_migration (
+  version    integer PRIMARY KEY,
+  name       text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE schema_migration IS
+  'Which numbered files of schema/ have been applied; written by fairreg migrate.';
+RESET ROLE;

@@ -1,0 +1,35 @@
+/*
+ * Configuration, from the environment only (DESIGN.md section 9): libpq's own
+ * variables or DATABASE_URL, FAIRREG_LISTEN, FAIRREG_READ_DATABASE_URL,
+ * FAIRREG_THREADS, FAIRREG_PUBLIC_URL, and the limits below.  Read once at
+ * start into one immutable struct that every module may read.
+ */
+#ifndef FAIRREG_CONFIG_H
+#define FAIRREG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config
+{
+  const char *database_url;      /* "" = libpq's PG* variables */
+  const char *read_database_url; /* public reads; "" = database_url */
+  char listen_host[256];
+  unsigned listen_port;
+  unsigned threads;              /* libmicrohttpd thread pool size */
+  const char *public_url;        /* for links in feeds, QR codes */
+  unsigned token_ttl_seconds;    /* API token lifetime */
+  unsigned login_per_minute;     /* failed logins per client address */
+  unsigned max_connections;      /* HTTP connections at once */
+  unsigned connection_timeout;   /* seconds of inactivity */
+  unsigned statement_timeout_ms; /* per SQL statement */
+};
+
+/* The process configuration; valid after config_load(). */
+extern struct config config;
+
+/* Reads the environment.  Returns 0, or -1 after printing to stderr which
+   variable is wrong and how to fix it. */
+int config_load (void);
+
+#endif

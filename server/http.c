@@ -1,0 +1,582 @@
+/*
+ * The request lifecycle on top of libmicrohttpd.  The access handler is
+ * called once when the headers are in (the context is made, the route found,
+ * the declared body size checked), once per body chunk (appended, limit
+ * checked again: chunked bodies declare no size), and once at the end (the
+ * request is dispatched).  The completion callback logs, counts and frees.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "config.h"
+#include "db/db.h"
+#include "embedded.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "reply.h"
+#include "request.h"
+#include "router.h"
+#include "template.h"
+#include "utf8.h"
+
+/* Query strings and their values are small in this API; anything longer is
+   refused before it reaches a handler. */
+#define MAX_QUERY_VALUE 1024
+#define DRAIN_TIMEOUT_SECONDS 10
+
+static atomic_uint requests_in_flight;
+
+static uint64_t
+monotonic_ns (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
+}
+
+static void
+client_address (struct MHD_Connection *connection, char *buf, size_t size)
+{
+  const union MHD_ConnectionInfo *info = MHD_get_connection_info (
+      connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  snprintf (buf, size, "unknown");
+  if (NULL == info || NULL == info->client_addr)
+    return;
+  const struct sockaddr *sa = info->client_addr;
+  if (AF_INET == sa->sa_family)
+    inet_ntop (AF_INET, &((const struct sockaddr_in *) sa)->sin_addr, buf,
+               (socklen_t) size);
+  else if (AF_INET6 == sa->sa_family)
+    inet_ntop (AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr, buf,
+               (socklen_t) size);
+}
+
+static struct request *
+request_new (struct MHD_Connection *connection, const char *url,
+             const char *method)
+{
+  struct request *req = calloc (1, sizeof *req);
+  if (NULL == req)
+    return NULL;
+  req->connection = connection;
+  req->method = method;
+  req->path = url;
+  req->started_ns = monotonic_ns ();
+  unsigned char id[8];
+  randombytes_buf (id, sizeof id);
+  sodium_bin2hex (req->id, sizeof req->id, id, sizeof id);
+  client_address (connection, req->client_addr, sizeof req->client_addr);
+  snprintf (req->lang, sizeof req->lang, "en");
+  atomic_fetch_add (&requests_in_flight, 1);
+  return req;
+}
+
+static void
+request_free (struct request *req)
+{
+  if (NULL == req)
+    return;
+  for (unsigned i = 0; i < req->path_param_count; i++)
+    free (req->path_params[i]);
+  free (req->body);
+  json_decref (req->json);
+  if (NULL != req->response)
+    MHD_destroy_response (req->response);
+  free (req);
+  atomic_fetch_sub (&requests_in_flight, 1);
+}
+
+/* ---- checks made before the handler runs ---- */
+
+struct param_check
+{
+  const struct route *route;
+  const char *bad_name;
+  enum error_code error;
+};
+
+static enum MHD_Result
+check_one_param (void *cls, enum MHD_ValueKind kind, const char *key,
+                 const char *value)
+{
+  struct param_check *check = cls;
+  (void) kind;
+  bool known = false;
+  for (const char *const *p = check->route->params; NULL != p && NULL != *p;
+       p++)
+    if (0 == strcmp (*p, key))
+      known = true;
+  if (!known)
+  {
+    check->bad_name = key;
+    check->error = ERR_UNKNOWN_PARAMETER;
+    return MHD_NO;
+  }
+  if (NULL != value
+      && (strlen (value) > MAX_QUERY_VALUE
+          || !utf8_valid (value, strlen (value))))
+  {
+    check->bad_name = key;
+    check->error = (strlen (value) > MAX_QUERY_VALUE) ? ERR_BAD_PARAMETER
+                                                      : ERR_INVALID_UTF8;
+    return MHD_NO;
+  }
+  return MHD_YES;
+}
+
+/* Answers 400 if the query has a parameter the route does not accept. */
+static bool
+query_acceptable (struct request *req)
+{
+  struct param_check check = { req->route, NULL, ERR_COUNT_ };
+  MHD_get_connection_values (req->connection, MHD_GET_ARGUMENT_KIND,
+                             check_one_param, &check);
+  if (NULL == check.bad_name)
+    return true;
+  bool printable = strlen (check.bad_name) <= 64
+                   && utf8_valid (check.bad_name, strlen (check.bad_name));
+  if (ERR_UNKNOWN_PARAMETER == check.error)
+    reply_error (req, check.error, "unknown query parameter \"%s\"",
+                 printable ? check.bad_name : "?");
+  else if (ERR_INVALID_UTF8 == check.error)
+    reply_error (req, check.error, "query parameter \"%s\" is not valid UTF-8",
+                 printable ? check.bad_name : "?");
+  else
+    reply_error (req, check.error,
+                 "query parameter \"%s\" is longer than %d bytes",
+                 printable ? check.bad_name : "?", MAX_QUERY_VALUE);
+  return false;
+}
+
+/* Does the client prefer HTML?  Browsers send text/html first; API clients
+   send application/json or nothing. */
+static bool
+prefers_html (const char *accept)
+{
+  if (NULL == accept)
+    return false;
+  const char *html = strstr (accept, "text/html");
+  const char *json = strstr (accept, "application/json");
+  return NULL != html && (NULL == json || html < json);
+}
+
+static size_t
+declared_length (struct request *req)
+{
+  const char *text = request_header (req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+  return (NULL != text) ? strtoull (text, NULL, 10) : 0;
+}
+
+static size_t
+body_limit (const struct request *req)
+{
+  return (BODY_NONE == req->route->body) ? 0 : req->route->body_limit;
+}
+
+/* Work done when the headers are in: route, query, declared body size.
+   Leaves a reply in req when the request is refused. */
+static void
+request_begin (struct request *req)
+{
+  char allow[128];
+  const struct route *route = NULL;
+  switch (router_match (req, req->method, req->path, &route, allow,
+                        sizeof allow))
+  {
+  case ROUTER_NO_PATH:
+    reply_error_default (req, ERR_NOT_FOUND);
+    return;
+  case ROUTER_NO_METHOD:
+    reply_error (req, ERR_METHOD_NOT_ALLOWED,
+                 "%s is not accepted here; use %s", req->method, allow);
+    reply_add_header (req, MHD_HTTP_HEADER_ALLOW, allow);
+    return;
+  case ROUTER_FOUND:
+    break;
+  }
+  req->route = route;
+  if (!query_acceptable (req))
+    return;
+  if (declared_length (req) > body_limit (req))
+  {
+    reply_error (req, ERR_BODY_TOO_LARGE,
+                 "this address accepts at most %zu bytes of body",
+                 body_limit (req));
+    return;
+  }
+  req->wants_html = prefers_html (request_header (req, MHD_HTTP_HEADER_ACCEPT));
+}
+
+/* Appends a chunk; past the route's limit the body is refused (and the rest
+   discarded, since a reply cannot be queued mid-body). */
+static void
+request_append (struct request *req, const char *data, size_t size)
+{
+  if (req->body_refused)
+    return;
+  if (req->body_len + size > body_limit (req))
+  {
+    req->body_refused = true;
+    free (req->body);
+    req->body = NULL;
+    req->body_len = 0;
+    return;
+  }
+  if (req->body_len + size + 1 > req->body_cap)
+  {
+    size_t cap = (0 == req->body_cap) ? 1024 : req->body_cap;
+    while (cap < req->body_len + size + 1)
+      cap *= 2;
+    char *grown = realloc (req->body, cap);
+    if (NULL == grown)
+      abort ();
+    req->body = grown;
+    req->body_cap = cap;
+  }
+  memcpy (req->body + req->body_len, data, size);
+  req->body_len += size;
+  req->body[req->body_len] = '\0';
+}
+
+static bool
+is_json_content_type (const char *type)
+{
+  if (NULL == type)
+    return false;
+  size_t len = strlen ("application/json");
+  return 0 == strncasecmp (type, "application/json", len)
+         && ('\0' == type[len] || ';' == type[len] || ' ' == type[len]);
+}
+
+/* Parses a JSON body into req->json; replies 415/400 when it cannot. */
+static bool
+parse_json_body (struct request *req)
+{
+  if (!is_json_content_type (
+          request_header (req, MHD_HTTP_HEADER_CONTENT_TYPE)))
+  {
+    reply_error_default (req, ERR_UNSUPPORTED_MEDIA_TYPE);
+    return false;
+  }
+  if (0 == req->body_len)
+  {
+    reply_error (req, ERR_INVALID_JSON, "the body is empty; send a JSON object");
+    return false;
+  }
+  if (!utf8_valid (req->body, req->body_len))
+  {
+    reply_error (req, ERR_INVALID_UTF8, "the body is not valid UTF-8");
+    return false;
+  }
+  json_error_t error;
+  req->json = json_loadb (req->body, req->body_len, JSON_REJECT_DUPLICATES,
+                          &error);
+  if (NULL == req->json)
+  {
+    reply_error (req, ERR_INVALID_JSON,
+                 "the body is not valid JSON (line %d, column %d)", error.line,
+                 error.column);
+    return false;
+  }
+  if (!json_is_object (req->json))
+  {
+    reply_error (req, ERR_INVALID_JSON, "the body must be a JSON object");
+    return false;
+  }
+  return true;
+}
+
+/* Authenticates a bearer token if one is sent, and enforces the route's
+   roles: 401 without a valid token, 403 with the wrong role. */
+static bool
+authorised (struct request *req)
+{
+  const char *header = request_header (req, MHD_HTTP_HEADER_AUTHORIZATION);
+  if (NULL != header)
+  {
+    switch (auth_authenticate (req, header))
+    {
+    case AUTH_OK:
+      break;
+    case AUTH_INVALID:
+      reply_error (req, ERR_UNAUTHENTICATED,
+                   "the bearer token is invalid, expired or revoked");
+      reply_add_header (req, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                        "Bearer error=\"invalid_token\"");
+      return false;
+    case AUTH_UNAVAILABLE:
+      reply_error_default (req, ERR_UNAVAILABLE);
+      return false;
+    }
+  }
+  if (ROLE_NONE == req->route->roles)
+    return true;
+  if (!req->who.authenticated)
+  {
+    reply_error_default (req, ERR_UNAUTHENTICATED);
+    reply_add_header (req, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    return false;
+  }
+  if (0 == (req->route->roles & req->who.role))
+  {
+    reply_error (req, ERR_FORBIDDEN, "the %s role may not do this",
+                 role_name (req->who.role));
+    return false;
+  }
+  return true;
+}
+
+static void
+request_dispatch (struct request *req)
+{
+  if (req->body_refused)
+  {
+    reply_error (req, ERR_BODY_TOO_LARGE,
+                 "this address accepts at most %zu bytes of body",
+                 body_limit (req));
+    return;
+  }
+  if (!authorised (req))
+    return;
+  if (BODY_JSON == req->route->body && !parse_json_body (req))
+    return;
+  req->route->handler (req);
+  if (NULL == req->response)
+  {
+    log_event ("error", "handler of %s %s sent no reply", req->route->method,
+               req->route->pattern);
+    reply_error_default (req, ERR_INTERNAL);
+  }
+}
+
+/* ---- sending ---- */
+
+static void
+add_common_headers (struct request *req)
+{
+  struct MHD_Response *r = req->response;
+  MHD_add_response_header (r, "X-Request-Id", req->id);
+  MHD_add_response_header (r, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header (r, "Referrer-Policy", "no-referrer");
+  const char *type = MHD_get_response_header (r, MHD_HTTP_HEADER_CONTENT_TYPE);
+  bool html = NULL != type && 0 == strncmp (type, "text/html", 9);
+  MHD_add_response_header (
+      r, "Content-Security-Policy",
+      html ? "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+             "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+           : "default-src 'none'; frame-ancestors 'none'");
+  if (html)
+    MHD_add_response_header (r, "X-Frame-Options", "DENY");
+  if (NULL == MHD_get_response_header (r, MHD_HTTP_HEADER_CACHE_CONTROL))
+    MHD_add_response_header (r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+  if (NULL != req->route && ROLE_NONE == req->route->roles
+      && 0 == strcmp (req->route->method, "GET"))
+    MHD_add_response_header (r, "Access-Control-Allow-Origin", "*");
+}
+
+static enum MHD_Result
+request_send (struct request *req)
+{
+  add_common_headers (req);
+  return MHD_queue_response (req->connection, req->status, req->response);
+}
+
+static enum MHD_Result
+access_handler (void *cls, struct MHD_Connection *connection, const char *url,
+                const char *method, const char *version,
+                const char *upload_data, size_t *upload_data_size,
+                void **con_cls)
+{
+  (void) cls;
+  (void) version;
+  struct request *req = *con_cls;
+  if (NULL == req)
+  {
+    req = request_new (connection, url, method);
+    if (NULL == req)
+      return MHD_NO;
+    *con_cls = req;
+    request_begin (req);
+    /* A refusal is sent at once: the body, if any, is never read. */
+    return (NULL != req->response) ? request_send (req) : MHD_YES;
+  }
+  if (0 != *upload_data_size)
+  {
+    request_append (req, upload_data, *upload_data_size);
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+  if (NULL != req->response)
+    return MHD_YES; /* already answered at the headers */
+  request_dispatch (req);
+  return request_send (req);
+}
+
+static void
+request_completed (void *cls, struct MHD_Connection *connection,
+                   void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+  (void) cls;
+  (void) connection;
+  struct request *req = *con_cls;
+  if (NULL == req)
+    return;
+  if (NULL == req->response)
+    req->status = (MHD_REQUEST_TERMINATED_COMPLETED_OK == toe) ? 500 : 499;
+  double duration_ms = (double) (monotonic_ns () - req->started_ns) / 1e6;
+  log_request (req, duration_ms);
+  metrics_observe (req, duration_ms);
+  request_free (req);
+  *con_cls = NULL;
+}
+
+static void
+mhd_log (void *cls, const char *fmt, va_list ap)
+{
+  (void) cls;
+  char message[512];
+  vsnprintf (message, sizeof message, fmt, ap);
+  message[strcspn (message, "\n")] = '\0';
+  log_event ("warning", "libmicrohttpd: %s", message);
+}
+
+/* ---- start and stop ---- */
+
+/* Compiles every embedded template once. */
+static struct tmpl_set *
+load_templates (void)
+{
+  struct tmpl_set *set = tmpl_set_new ();
+  const char *prefix = "templates/";
+  const char *suffix = ".mustache";
+  for (const struct embedded_file *f = embedded_files; NULL != f->path; f++)
+  {
+    size_t len = strlen (f->path);
+    if (0 != strncmp (f->path, prefix, strlen (prefix))
+        || len < strlen (prefix) + strlen (suffix)
+        || 0 != strcmp (f->path + len - strlen (suffix), suffix))
+      continue;
+    char name[128];
+    snprintf (name, sizeof name, "%.*s",
+              (int) (len - strlen (prefix) - strlen (suffix)),
+              f->path + strlen (prefix));
+    char *err = NULL;
+    if (0 != tmpl_set_add (set, name, f->data, f->size, &err))
+    {
+      fprintf (stderr, "fairreg: template %s: %s\n", f->path, err);
+      free (err);
+      tmpl_set_free (set);
+      return NULL;
+    }
+  }
+  return set;
+}
+
+static int
+listen_address (struct sockaddr_storage *addr)
+{
+  memset (addr, 0, sizeof *addr);
+  struct sockaddr_in *v4 = (struct sockaddr_in *) addr;
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *) addr;
+  if (1 == inet_pton (AF_INET, config.listen_host, &v4->sin_addr))
+  {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons ((uint16_t) config.listen_port);
+    return AF_INET;
+  }
+  if (1 == inet_pton (AF_INET6, config.listen_host, &v6->sin6_addr))
+  {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons ((uint16_t) config.listen_port);
+    return AF_INET6;
+  }
+  return -1;
+}
+
+int
+http_serve (void)
+{
+  struct sockaddr_storage addr;
+  int family = listen_address (&addr);
+  if (family < 0)
+  {
+    fprintf (stderr,
+             "fairreg: FAIRREG_LISTEN host \"%s\" is not an IP address; use "
+             "e.g. 127.0.0.1 or 0.0.0.0 or ::\n",
+             config.listen_host);
+    return 1;
+  }
+  struct tmpl_set *templates = load_templates ();
+  if (NULL == templates)
+    return 1;
+  reply_set_templates (templates);
+  metrics_init ();
+  auth_init ();
+  db_configure (&config);
+
+  /* Signals are taken by sigwait below: block them before any thread starts
+     so that every thread inherits the mask. */
+  sigset_t stop_signals;
+  sigemptyset (&stop_signals);
+  sigaddset (&stop_signals, SIGTERM);
+  sigaddset (&stop_signals, SIGINT);
+  pthread_sigmask (SIG_BLOCK, &stop_signals, NULL);
+  signal (SIGPIPE, SIG_IGN);
+
+  /* ITC lets MHD_quiesce_daemon wake the pool's threads for the drain. */
+  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG
+                   | MHD_USE_ITC;
+  if (AF_INET6 == family)
+    flags |= MHD_USE_IPv6;
+  struct MHD_Daemon *daemon = MHD_start_daemon (
+      flags, 0, NULL, NULL, access_handler, NULL,
+      MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
+      MHD_OPTION_THREAD_POOL_SIZE, config.threads,
+      MHD_OPTION_CONNECTION_LIMIT, config.max_connections,
+      MHD_OPTION_CONNECTION_TIMEOUT, config.connection_timeout,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 64 * 1024,
+      MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
+      MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+      MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+      MHD_OPTION_END);
+  if (NULL == daemon)
+  {
+    fprintf (stderr,
+             "fairreg: cannot listen on %s:%u (in use, or not an address of "
+             "this machine?); set FAIRREG_LISTEN\n",
+             config.listen_host, config.listen_port);
+    tmpl_set_free (templates);
+    return 1;
+  }
+  const union MHD_DaemonInfo *info
+      = MHD_get_daemon_info (daemon, MHD_DAEMON_INFO_BIND_PORT);
+  log_event ("info", "listening on http://%s%s%s:%u/ with %u threads",
+             (AF_INET6 == family) ? "[" : "", config.listen_host,
+             (AF_INET6 == family) ? "]" : "",
+             (NULL != info) ? info->port : config.listen_port, config.threads);
+
+  int sig = 0;
+  sigwait (&stop_signals, &sig);
+  log_event ("info", "%s received: draining requests in flight",
+             (SIGTERM == sig) ? "SIGTERM" : "SIGINT");
+  MHD_quiesce_daemon (daemon);
+  for (int waited = 0; waited < DRAIN_TIMEOUT_SECONDS * 100
+                       && 0 != atomic_load (&requests_in_flight);
+       waited++)
+    usleep (10 * 1000);
+  MHD_stop_daemon (daemon);
+  db_release_all ();
+  tmpl_set_free (templates);
+  log_event ("info", "stopped");
+  return 0;
+}

@@ -1,0 +1,126 @@
+/*
+ * The route table (the registry's whole HTTP surface and its permission
+ * matrix, in one place) and the matcher the dispatcher in http.c calls.
+ * Patterns are literal segments and {name} placeholders that match one
+ * non-empty segment.  Keep the table grouped by resource, in the order of the
+ * OpenAPI document.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "router.h"
+
+#define KB 1024
+
+static const char *const no_params[] = { NULL };
+static const char *const format_params[] = { "format", NULL };
+static const char *const home_params[] = { "lang", NULL };
+
+/* clang-format off */
+const struct route router_routes[] = {
+  /* method, pattern, handler, roles, query params, body, body limit, db, template */
+  { "GET",    "/",                         h_home,             ROLE_NONE,  home_params,   BODY_NONE, 0,      DB_PUBLIC, "home" },
+  { "GET",    "/healthz",                  h_healthz,          ROLE_NONE,  no_params,     BODY_NONE, 0,      DB_NONE,   NULL },
+  { "GET",    "/readyz",                   h_readyz,           ROLE_NONE,  no_params,     BODY_NONE, 0,      DB_PUBLIC, NULL },
+  { "GET",    "/metrics",                  h_metrics,          ROLE_NONE,  no_params,     BODY_NONE, 0,      DB_NONE,   NULL },
+  { "GET",    "/openapi.json",             h_openapi,          ROLE_NONE,  no_params,     BODY_NONE, 0,      DB_NONE,   NULL },
+
+  { "POST",   "/v1/auth/tokens",           h_tokens_create,    ROLE_NONE,  no_params,     BODY_JSON, 4 * KB, DB_APP,    NULL },
+  { "GET",    "/v1/auth/tokens/current",   h_tokens_current,   ROLE_STAFF, no_params,     BODY_NONE, 0,      DB_APP,    NULL },
+  { "DELETE", "/v1/auth/tokens/current",   h_tokens_revoke,    ROLE_STAFF, no_params,     BODY_NONE, 0,      DB_APP,    NULL },
+
+  { "GET",    "/v1/users",                 h_users_list,       ROLE_ADMIN, no_params,     BODY_NONE, 0,      DB_APP,    NULL },
+  { "POST",   "/v1/users",                 h_users_create,     ROLE_ADMIN, no_params,     BODY_JSON, 4 * KB, DB_APP,    NULL },
+  { "GET",    "/v1/users/{id}",            h_users_get,        ROLE_ADMIN, no_params,     BODY_NONE, 0,      DB_APP,    NULL },
+  { "PATCH",  "/v1/users/{id}",            h_users_update,     ROLE_ADMIN, no_params,     BODY_JSON, 4 * KB, DB_APP,    NULL },
+
+  { "GET",    "/v1/authorities",           h_authorities_list, ROLE_NONE,  format_params, BODY_NONE, 0,      DB_PUBLIC, NULL },
+};
+/* clang-format on */
+
+const size_t router_route_count = sizeof router_routes / sizeof router_routes[0];
+
+size_t
+router_index (const struct route *route)
+{
+  return (size_t) (route - router_routes);
+}
+
+/* Matches PATH against PATTERN segment by segment.  On success stores the
+   placeholder segments (malloc'ed) into req; on failure stores nothing. */
+static bool
+pattern_match (const char *pattern, const char *path, struct request *req,
+               bool capture)
+{
+  const char *captured[REQUEST_MAX_PATH_PARAMS];
+  size_t captured_len[REQUEST_MAX_PATH_PARAMS];
+  unsigned count = 0;
+  const char *p = pattern;
+  const char *s = path;
+  while ('\0' != *p && '\0' != *s)
+  {
+    if ('{' == *p)
+    {
+      const char *close = strchr (p, '}');
+      size_t seg = strcspn (s, "/");
+      if (NULL == close || 0 == seg || count == REQUEST_MAX_PATH_PARAMS)
+        return false;
+      captured[count] = s;
+      captured_len[count++] = seg;
+      p = close + 1;
+      s += seg;
+      continue;
+    }
+    if (*p != *s)
+      return false;
+    p++;
+    s++;
+  }
+  if ('\0' != *p || '\0' != *s)
+    return false;
+  if (capture)
+  {
+    for (unsigned i = 0; i < count; i++)
+    {
+      req->path_params[i] = strndup (captured[i], captured_len[i]);
+      if (NULL == req->path_params[i])
+        abort ();
+    }
+    req->path_param_count = count;
+  }
+  return true;
+}
+
+enum router_match
+router_match (struct request *req, const char *method, const char *path,
+              const struct route **route, char *allow, size_t allow_size)
+{
+  const char *wanted = (0 == strcmp (method, "HEAD")) ? "GET" : method;
+  bool path_known = false;
+  size_t used = 0;
+  allow[0] = '\0';
+  for (size_t i = 0; i < router_route_count; i++)
+  {
+    const struct route *r = &router_routes[i];
+    if (!pattern_match (r->pattern, path, req, false))
+      continue;
+    if (0 == strcmp (r->method, wanted))
+    {
+      pattern_match (r->pattern, path, req, true);
+      *route = r;
+      return ROUTER_FOUND;
+    }
+    path_known = true;
+    int n = snprintf (allow + used, allow_size - used, "%s%s",
+                      (0 == used) ? "" : ", ", r->method);
+    if (n > 0 && (size_t) n < allow_size - used)
+      used += (size_t) n;
+    if (0 == strcmp (r->method, "GET")
+        && (size_t) snprintf (allow + used, allow_size - used, ", HEAD")
+               < allow_size - used)
+      used += strlen (", HEAD");
+  }
+  return path_known ? ROUTER_NO_METHOD : ROUTER_NO_PATH;
+}
