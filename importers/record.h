@@ -20,49 +20,49 @@
 /* The list as a whole: from the root element of the file. */
 struct imp_list
 {
-  const char *authority;     /* authority code the file says it is for */
-  const char *generated;     /* RFC 3339 time the list was made, UTC */
-  const char *generated_on;  /* its date, YYYY-MM-DD: default status date */
-  bool complete;             /* scope="complete": absent licences delisted */
+  const char *authority;    /* authority code the file says it is for */
+  const char *generated;    /* RFC 3339 time the list was made, UTC */
+  const char *generated_on; /* its date, YYYY-MM-DD: default status date */
+  bool complete;            /* scope="complete": absent licences delisted */
 };
 
 struct imp_name
 {
   const char *text;
-  const char *lang;   /* BCP 47, may be NULL */
-  const char *kind;   /* "trade", "legal", "former", "transliteration"... */
+  const char *lang; /* BCP 47, may be NULL */
+  const char *kind; /* "trade", "legal", "former", "transliteration"... */
 };
 
 struct imp_person
 {
   const char *name;
-  const char *role;          /* officers: "president"...; personnel: NULL */
-  const char *registration;  /* personnel registration number, or NULL */
+  const char *role;         /* officers: "president"...; personnel: NULL */
+  const char *registration; /* personnel registration number, or NULL */
 };
 
 struct imp_branch
 {
   const char *address;
   const char *city;
-  const char *country;       /* ISO 3166-1 alpha-2 */
+  const char *country; /* ISO 3166-1 alpha-2 */
 };
 
 struct imp_licence
 {
-  unsigned long line;        /* line of the <licence> (or record) element */
+  unsigned long line; /* line of the <licence> (or record) element */
   const char *number;
   const char *category;
-  const char *status;        /* the status vocabulary */
-  const char *valid_from;    /* YYYY-MM-DD or NULL */
-  const char *valid_until;   /* YYYY-MM-DD or NULL */
-  const char *status_date;   /* YYYY-MM-DD or NULL: the list's date applies */
+  const char *status;      /* the status vocabulary */
+  const char *valid_from;  /* YYYY-MM-DD or NULL */
+  const char *valid_until; /* YYYY-MM-DD or NULL */
+  const char *status_date; /* YYYY-MM-DD or NULL: the list's date applies */
   const char *status_reason;
 };
 
 struct imp_agency
 {
-  unsigned long line;        /* line of the <agency> (or record) element */
-  const char *ref;           /* the authority's own key, or NULL */
+  unsigned long line; /* line of the <agency> (or record) element */
+  const char *ref;    /* the authority's own key, or NULL */
   const char *name;
   const char *country;
   const char *registration_number;

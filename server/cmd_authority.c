@@ -56,24 +56,37 @@ authority_add (int argc, char **argv)
   while (-1 != (opt = getopt_long (argc, argv, "", options, NULL)))
     switch (opt)
     {
-    case 'c': country = optarg; break;
-    case 'n': name = optarg; break;
-    case 'k': kind = optarg; break;
-    case 'h': authority_usage (stdout); return EXIT_OK;
-    default: authority_usage (stderr); return EXIT_USAGE;
+    case 'c':
+      country = optarg;
+      break;
+    case 'n':
+      name = optarg;
+      break;
+    case 'k':
+      kind = optarg;
+      break;
+    case 'h':
+      authority_usage (stdout);
+      return EXIT_OK;
+    default:
+      authority_usage (stderr);
+      return EXIT_USAGE;
     }
   if (optind + 1 != argc || NULL == country || NULL == name)
   {
     fprintf (stderr, "fairreg authority add: CODE, --country and --name are "
-             "required\n\n");
+                     "required\n\n");
     authority_usage (stderr);
     return EXIT_USAGE;
   }
   const char *code = argv[optind];
   const char *problem
-      = !code_ok (code)       ? "CODE must be capitals, digits and hyphens, 2 to 32 long"
-        : !country_ok (country) ? "--country must be an ISO 3166-1 alpha-2 code such as PH"
-        : (0 == strlen (name) || strlen (name) > 200 || !utf8_valid (name, strlen (name)))
+      = !code_ok (code)
+            ? "CODE must be capitals, digits and hyphens, 2 to 32 long"
+        : !country_ok (country)
+            ? "--country must be an ISO 3166-1 alpha-2 code such as PH"
+        : (0 == strlen (name) || strlen (name) > 200
+           || !utf8_valid (name, strlen (name)))
             ? "--name must be 1 to 200 bytes of UTF-8 text"
         : (0 != strcmp (kind, "origin") && 0 != strcmp (kind, "destination")
            && 0 != strcmp (kind, "both"))
@@ -101,7 +114,7 @@ authority_add (int argc, char **argv)
     return EXIT_FAILED;
   default:
     fprintf (stderr, "fairreg authority add: the database refused it; is the "
-             "schema migrated (fairreg migrate)?\n");
+                     "schema migrated (fairreg migrate)?\n");
     return EXIT_FAILED;
   }
 }
@@ -111,7 +124,8 @@ cmd_authority (int argc, char **argv)
 {
   if (argc >= 2 && 0 == strcmp (argv[1], "add"))
     return authority_add (argc - 1, argv + 1);
-  if (argc >= 2 && (0 == strcmp (argv[1], "--help") || 0 == strcmp (argv[1], "-h")))
+  if (argc >= 2
+      && (0 == strcmp (argv[1], "--help") || 0 == strcmp (argv[1], "-h")))
   {
     authority_usage (stdout);
     return EXIT_OK;

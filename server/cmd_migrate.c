@@ -13,7 +13,8 @@
 int
 cmd_migrate (int argc, char **argv)
 {
-  if (argc > 1 && (0 == strcmp (argv[1], "--help") || 0 == strcmp (argv[1], "-h")))
+  if (argc > 1
+      && (0 == strcmp (argv[1], "--help") || 0 == strcmp (argv[1], "-h")))
   {
     printf ("usage: fairreg migrate\n\nApplies the schema migrations the "
             "database lacks; a no-op when it is current.\nConnects with "
@@ -34,7 +35,7 @@ cmd_migrate (int argc, char **argv)
   if (applied < 0)
   {
     fprintf (stderr, "fairreg migrate: stopped; the failing migration changed "
-             "nothing. Fix it and run again.\n");
+                     "nothing. Fix it and run again.\n");
     return EXIT_FAILED;
   }
   if (0 == applied)

@@ -10,7 +10,8 @@
 int
 cmd_serve (int argc, char **argv)
 {
-  if (argc > 1 && (0 == strcmp (argv[1], "--help") || 0 == strcmp (argv[1], "-h")))
+  if (argc > 1
+      && (0 == strcmp (argv[1], "--help") || 0 == strcmp (argv[1], "-h")))
   {
     printf ("usage: fairreg serve\n\nServes the registry over HTTP on "
             "FAIRREG_LISTEN (default 127.0.0.1:8080)\nuntil SIGTERM or SIGINT,"
@@ -19,8 +20,10 @@ cmd_serve (int argc, char **argv)
   }
   if (argc > 1)
   {
-    fprintf (stderr, "fairreg serve: takes no arguments (\"%s\"); configure it "
-             "with the environment, see fairreg --help\n", argv[1]);
+    fprintf (stderr,
+             "fairreg serve: takes no arguments (\"%s\"); configure it "
+             "with the environment, see fairreg --help\n",
+             argv[1]);
     return EXIT_USAGE;
   }
   return http_serve ();

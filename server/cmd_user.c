@@ -71,12 +71,24 @@ user_add (int argc, char **argv)
   while (-1 != (opt = getopt_long (argc, argv, "", options, NULL)))
     switch (opt)
     {
-    case 'e': f.email = optarg; break;
-    case 'r': f.role = optarg; break;
-    case 'o': f.org = optarg; break;
-    case 'n': f.name = optarg; break;
-    case 'h': user_usage (stdout); return EXIT_OK;
-    default: user_usage (stderr); return EXIT_USAGE;
+    case 'e':
+      f.email = optarg;
+      break;
+    case 'r':
+      f.role = optarg;
+      break;
+    case 'o':
+      f.org = optarg;
+      break;
+    case 'n':
+      f.name = optarg;
+      break;
+    case 'h':
+      user_usage (stdout);
+      return EXIT_OK;
+    default:
+      user_usage (stderr);
+      return EXIT_USAGE;
     }
   if (optind < argc)
   {
@@ -149,7 +161,7 @@ user_add (int argc, char **argv)
     return EXIT_FAILED;
   default:
     fprintf (stderr, "fairreg user add: the database refused the account; "
-             "is the schema migrated (fairreg migrate)?\n");
+                     "is the schema migrated (fairreg migrate)?\n");
     return EXIT_FAILED;
   }
 }
@@ -159,7 +171,8 @@ cmd_user (int argc, char **argv)
 {
   if (argc >= 2 && 0 == strcmp (argv[1], "add"))
     return user_add (argc - 1, argv + 1);
-  if (argc >= 2 && (0 == strcmp (argv[1], "--help") || 0 == strcmp (argv[1], "-h")))
+  if (argc >= 2
+      && (0 == strcmp (argv[1], "--help") || 0 == strcmp (argv[1], "-h")))
   {
     user_usage (stdout);
     return EXIT_OK;

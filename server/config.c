@@ -36,8 +36,7 @@ env_unsigned (const char *name, unsigned fallback, unsigned min, unsigned max,
   unsigned long value = strtoul (text, &end, 10);
   if (0 != errno || end == text || '\0' != *end || value < min || value > max)
   {
-    fprintf (stderr,
-             "fairreg: %s=\"%s\" is not a whole number from %u to %u\n",
+    fprintf (stderr, "fairreg: %s=\"%s\" is not a whole number from %u to %u\n",
              name, text, min, max);
     return -1;
   }
@@ -78,26 +77,33 @@ int
 config_load (void)
 {
   long cores = sysconf (_SC_NPROCESSORS_ONLN);
-  unsigned default_threads = (cores > 0 && cores < 128) ? 2 * (unsigned) cores : 4;
+  unsigned default_threads
+      = (cores > 0 && cores < 128) ? 2 * (unsigned) cores : 4;
 
   config.database_url = env_or ("DATABASE_URL", "");
-  config.read_database_url = env_or ("FAIRREG_READ_DATABASE_URL",
-                                     config.database_url);
+  config.read_database_url
+      = env_or ("FAIRREG_READ_DATABASE_URL", config.database_url);
   config.public_url = env_or ("FAIRREG_PUBLIC_URL", "http://127.0.0.1:8080");
   if (0 != parse_listen (env_or ("FAIRREG_LISTEN", "127.0.0.1:8080")))
     return -1;
-  if (0 != env_unsigned ("FAIRREG_THREADS", default_threads, 1, 256,
-                         &config.threads)
-      || 0 != env_unsigned ("FAIRREG_TOKEN_TTL", 8 * 3600, 60, 30 * 86400,
-                            &config.token_ttl_seconds)
-      || 0 != env_unsigned ("FAIRREG_LOGIN_PER_MINUTE", 10, 1, 100000,
-                            &config.login_per_minute)
-      || 0 != env_unsigned ("FAIRREG_MAX_CONNECTIONS", 1024, 16, 65536,
-                            &config.max_connections)
-      || 0 != env_unsigned ("FAIRREG_CONNECTION_TIMEOUT", 30, 1, 3600,
-                            &config.connection_timeout)
-      || 0 != env_unsigned ("FAIRREG_STATEMENT_TIMEOUT_MS", 10000, 10,
-                            3600000, &config.statement_timeout_ms))
+  if (0
+          != env_unsigned ("FAIRREG_THREADS", default_threads, 1, 256,
+                           &config.threads)
+      || 0
+             != env_unsigned ("FAIRREG_TOKEN_TTL", 8 * 3600, 60, 30 * 86400,
+                              &config.token_ttl_seconds)
+      || 0
+             != env_unsigned ("FAIRREG_LOGIN_PER_MINUTE", 10, 1, 100000,
+                              &config.login_per_minute)
+      || 0
+             != env_unsigned ("FAIRREG_MAX_CONNECTIONS", 1024, 16, 65536,
+                              &config.max_connections)
+      || 0
+             != env_unsigned ("FAIRREG_CONNECTION_TIMEOUT", 30, 1, 3600,
+                              &config.connection_timeout)
+      || 0
+             != env_unsigned ("FAIRREG_STATEMENT_TIMEOUT_MS", 10000, 10,
+                              3600000, &config.statement_timeout_ms))
     return -1;
   return 0;
 }

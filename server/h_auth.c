@@ -18,8 +18,9 @@ h_tokens_create (struct request *req)
 {
   const char *email = NULL, *password = NULL;
   json_error_t error;
-  if (0 != json_unpack_ex (req->json, &error, JSON_STRICT, "{s:s, s:s}",
-                           "email", &email, "password", &password))
+  if (0
+      != json_unpack_ex (req->json, &error, JSON_STRICT, "{s:s, s:s}", "email",
+                         &email, "password", &password))
     return reply_error (req, ERR_INVALID_FIELD,
                         "send {\"email\", \"password\"}: %s", error.text);
 
@@ -64,15 +65,15 @@ h_tokens_create (struct request *req)
   cred.who.authenticated = true;
   struct db_audit_context audit = request_audit (req);
   audit.who = &cred.who; /* the login is done by the user logging in */
-  if (1 != db_token_create (conn, &audit, cred.who.user_id, hash,
-                            config.token_ttl_seconds, expires_at))
+  if (1
+      != db_token_create (conn, &audit, cred.who.user_id, hash,
+                          config.token_ttl_seconds, expires_at))
     return reply_error_default (req, ERR_UNAVAILABLE);
-  json_t *body = json_pack ("{s:s, s:s, s:s, s:{s:I, s:s, s:s?}}",
-                            "token", token, "token_type", "Bearer",
-                            "expires_at", expires_at, "user", "id",
-                            (json_int_t) cred.who.user_id, "role",
-                            role_name (cred.who.role), "org",
-                            ('\0' != cred.who.org[0]) ? cred.who.org : NULL);
+  json_t *body = json_pack (
+      "{s:s, s:s, s:s, s:{s:I, s:s, s:s?}}", "token", token, "token_type",
+      "Bearer", "expires_at", expires_at, "user", "id",
+      (json_int_t) cred.who.user_id, "role", role_name (cred.who.role), "org",
+      ('\0' != cred.who.org[0]) ? cred.who.org : NULL);
   sodium_memzero (token, sizeof token);
   return reply_json_steal (req, 201, body);
 }

@@ -16,8 +16,9 @@ h_home (struct request *req)
   json_t *authorities = db_authorities_list (conn);
   if (NULL == authorities)
     return reply_error_default (req, ERR_UNAVAILABLE);
-  return reply_data_steal (req, 200,
-                           json_pack ("{s:s, s:o}", "title",
-                                      "fairreg: the recruitment agency register",
-                                      "authorities", authorities));
+  return reply_data_steal (
+      req, 200,
+      json_pack ("{s:s, s:o}", "title",
+                 "fairreg: the recruitment agency register", "authorities",
+                 authorities));
 }

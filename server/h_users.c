@@ -68,10 +68,11 @@ h_users_create (struct request *req)
   struct db_user_fields f = { .disabled = -1 };
   const char *password = NULL;
   json_error_t error;
-  if (0 != json_unpack_ex (req->json, &error, JSON_STRICT,
-                           "{s:s, s:s, s:s, s?s, s:s}", "email", &f.email,
-                           "name", &f.name, "role", &f.role, "org", &f.org,
-                           "password", &password))
+  if (0
+      != json_unpack_ex (req->json, &error, JSON_STRICT,
+                         "{s:s, s:s, s:s, s?s, s:s}", "email", &f.email, "name",
+                         &f.name, "role", &f.role, "org", &f.org, "password",
+                         &password))
     return reply_error (req, ERR_INVALID_FIELD,
                         "send {email, name, role, org, password}: %s",
                         error.text);
@@ -122,10 +123,11 @@ h_users_update (struct request *req)
   json_t *org = NULL;
   int disabled = -1;
   json_error_t error;
-  if (0 != json_unpack_ex (req->json, &error, JSON_STRICT,
-                           "{s?s, s?s, s?o, s?b, s?s}", "name", &f.name,
-                           "role", &f.role, "org", &org, "disabled", &disabled,
-                           "password", &password))
+  if (0
+      != json_unpack_ex (req->json, &error, JSON_STRICT,
+                         "{s?s, s?s, s?o, s?b, s?s}", "name", &f.name, "role",
+                         &f.role, "org", &org, "disabled", &disabled,
+                         "password", &password))
     return reply_error (req, ERR_INVALID_FIELD,
                         "send any of {name, role, org, disabled, password}: %s",
                         error.text);
@@ -145,8 +147,8 @@ h_users_update (struct request *req)
   const char *problem = users_fields_problem (&f, false);
   if (NULL != problem)
     return reply_error (req, ERR_INVALID_FIELD, "%s", problem);
-  if (id == req->who.user_id && (1 == f.disabled
-                                 || (NULL != f.role && 0 != strcmp (f.role, "admin"))))
+  if (id == req->who.user_id
+      && (1 == f.disabled || (NULL != f.role && 0 != strcmp (f.role, "admin"))))
     return reply_error (req, ERR_CONFLICT,
                         "administrators may not disable or demote themselves");
   char hash[crypto_pwhash_STRBYTES];

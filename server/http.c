@@ -170,6 +170,45 @@ prefers_html (const char *accept)
   return NULL != html && (NULL == json || html < json);
 }
 
+/* The interface languages (DESIGN.md section 8), in BCP 47. */
+static const char *const languages[]
+    = { "en", "my", "km", "lo", "th", "vi", "id", "ms", "fil", NULL };
+
+static const char *
+known_language (const char *tag, size_t len)
+{
+  for (const char *const *l = languages; NULL != *l; l++)
+    if (strlen (*l) == len && 0 == strncasecmp (*l, tag, len))
+      return *l;
+  return NULL;
+}
+
+/* The page language: ?lang=, then the "lang" cookie, then the first known
+   primary tag of Accept-Language (its q-values are in preference order in
+   practice), else English. */
+static void
+choose_language (struct request *req)
+{
+  const char *chosen = NULL;
+  const char *param = request_query (req, "lang");
+  if (NULL != param)
+    chosen = known_language (param, strlen (param));
+  const char *cookie
+      = MHD_lookup_connection_value (req->connection, MHD_COOKIE_KIND, "lang");
+  if (NULL == chosen && NULL != cookie)
+    chosen = known_language (cookie, strlen (cookie));
+  const char *accept = request_header (req, MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
+  while (NULL == chosen && NULL != accept && '\0' != *accept)
+  {
+    accept += strspn (accept, " ,");
+    size_t primary = strcspn (accept, "-;, ");
+    chosen = known_language (accept, primary);
+    accept += strcspn (accept, ",");
+  }
+  snprintf (req->lang, sizeof req->lang, "%s",
+            (NULL != chosen) ? chosen : "en");
+}
+
 static size_t
 declared_length (struct request *req)
 {
@@ -190,15 +229,15 @@ request_begin (struct request *req)
 {
   char allow[128];
   const struct route *route = NULL;
-  switch (router_match (req, req->method, req->path, &route, allow,
-                        sizeof allow))
+  switch (
+      router_match (req, req->method, req->path, &route, allow, sizeof allow))
   {
   case ROUTER_NO_PATH:
     reply_error_default (req, ERR_NOT_FOUND);
     return;
   case ROUTER_NO_METHOD:
-    reply_error (req, ERR_METHOD_NOT_ALLOWED,
-                 "%s is not accepted here; use %s", req->method, allow);
+    reply_error (req, ERR_METHOD_NOT_ALLOWED, "%s is not accepted here; use %s",
+                 req->method, allow);
     reply_add_header (req, MHD_HTTP_HEADER_ALLOW, allow);
     return;
   case ROUTER_FOUND:
@@ -214,7 +253,11 @@ request_begin (struct request *req)
                  body_limit (req));
     return;
   }
-  req->wants_html = prefers_html (request_header (req, MHD_HTTP_HEADER_ACCEPT));
+  req->wants_html
+      = NULL != route->template_name
+        && prefers_html (request_header (req, MHD_HTTP_HEADER_ACCEPT));
+  if (req->wants_html)
+    choose_language (req);
 }
 
 /* Appends a chunk; past the route's limit the body is refused (and the rest
@@ -270,7 +313,8 @@ parse_json_body (struct request *req)
   }
   if (0 == req->body_len)
   {
-    reply_error (req, ERR_INVALID_JSON, "the body is empty; send a JSON object");
+    reply_error (req, ERR_INVALID_JSON,
+                 "the body is empty; send a JSON object");
     return false;
   }
   if (!utf8_valid (req->body, req->body_len))
@@ -279,8 +323,8 @@ parse_json_body (struct request *req)
     return false;
   }
   json_error_t error;
-  req->json = json_loadb (req->body, req->body_len, JSON_REJECT_DUPLICATES,
-                          &error);
+  req->json
+      = json_loadb (req->body, req->body_len, JSON_REJECT_DUPLICATES, &error);
   if (NULL == req->json)
   {
     reply_error (req, ERR_INVALID_JSON,
@@ -423,8 +467,8 @@ access_handler (void *cls, struct MHD_Connection *connection, const char *url,
 }
 
 static void
-request_completed (void *cls, struct MHD_Connection *connection,
-                   void **con_cls, enum MHD_RequestTerminationCode toe)
+request_completed (void *cls, struct MHD_Connection *connection, void **con_cls,
+                   enum MHD_RequestTerminationCode toe)
 {
   (void) cls;
   (void) connection;
@@ -534,21 +578,19 @@ http_serve (void)
   signal (SIGPIPE, SIG_IGN);
 
   /* ITC lets MHD_quiesce_daemon wake the pool's threads for the drain. */
-  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG
-                   | MHD_USE_ITC;
+  unsigned flags
+      = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
   if (AF_INET6 == family)
     flags |= MHD_USE_IPv6;
   struct MHD_Daemon *daemon = MHD_start_daemon (
-      flags, 0, NULL, NULL, access_handler, NULL,
-      MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
-      MHD_OPTION_THREAD_POOL_SIZE, config.threads,
+      flags, 0, NULL, NULL, access_handler, NULL, MHD_OPTION_SOCK_ADDR,
+      (struct sockaddr *) &addr, MHD_OPTION_THREAD_POOL_SIZE, config.threads,
       MHD_OPTION_CONNECTION_LIMIT, config.max_connections,
       MHD_OPTION_CONNECTION_TIMEOUT, config.connection_timeout,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 64 * 1024,
       MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
       MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-      MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
-      MHD_OPTION_END);
+      MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
   if (NULL == daemon)
   {
     fprintf (stderr,

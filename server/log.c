@@ -43,15 +43,11 @@ log_request (const struct request *req, double duration_ms)
 {
   char ts[40];
   format_now (ts, sizeof ts);
-  json_t *line = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:i, s:f}",
-                            "ts", ts,
-                            "level", "info",
-                            "request_id", req->id,
-                            "method", req->method,
-                            "route", (NULL != req->route)
-                                         ? req->route->pattern : "(none)",
-                            "status", (json_int_t) req->status,
-                            "duration_ms", duration_ms);
+  json_t *line = json_pack (
+      "{s:s, s:s, s:s, s:s, s:s, s:i, s:f}", "ts", ts, "level", "info",
+      "request_id", req->id, "method", req->method, "route",
+      (NULL != req->route) ? req->route->pattern : "(none)", "status",
+      (json_int_t) req->status, "duration_ms", duration_ms);
   if (NULL == line)
     return;
   if (NULL != req->error_code)

@@ -19,11 +19,14 @@ struct command
 
 static const struct command commands[] = {
   { "serve", cmd_serve, "serve                run the HTTP server" },
-  { "migrate", cmd_migrate, "migrate              apply schema migrations (idempotent)" },
-  { "user", cmd_user, "user add --email E --role R [--org O] [--name N]\n"
-                      "                     add a staff account (password on stdin)" },
-  { "authority", cmd_authority, "authority add CODE --country CC --name NAME [--kind K]\n"
-                                "                     add a licensing authority" },
+  { "migrate", cmd_migrate,
+    "migrate              apply schema migrations (idempotent)" },
+  { "user", cmd_user,
+    "user add --email E --role R [--org O] [--name N]\n"
+    "                     add a staff account (password on stdin)" },
+  { "authority", cmd_authority,
+    "authority add CODE --country CC --name NAME [--kind K]\n"
+    "                     add a licensing authority" },
 };
 
 static void

@@ -14,7 +14,8 @@
 
 /* Statuses the server sends; anything else is counted under "other". */
 static const unsigned known_statuses[] = {
-  200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503,
+  200, 201, 204, 304, 400, 401, 403, 404,
+  405, 409, 413, 415, 422, 429, 500, 503,
 };
 #define STATUS_SLOTS (sizeof known_statuses / sizeof known_statuses[0] + 1)
 
@@ -56,8 +57,8 @@ metrics_observe (const struct request *req, double duration_ms)
 {
   if (NULL == counters)
     return;
-  size_t slot = (NULL != req->route) ? router_index (req->route)
-                                     : router_route_count;
+  size_t slot
+      = (NULL != req->route) ? router_index (req->route) : router_route_count;
   struct route_counters *c = &counters[slot];
   atomic_fetch_add_explicit (&c->by_status[status_slot (req->status)], 1,
                              memory_order_relaxed);
@@ -149,7 +150,8 @@ metrics_render (size_t *len)
              "route=\"%s\"} %llu\n",
              slot_method (r), slot_route (r),
              (double) atomic_load_explicit (&counters[r].latency_sum_us,
-                                            memory_order_relaxed) / 1e6,
+                                            memory_order_relaxed)
+                 / 1e6,
              slot_method (r), slot_route (r), (unsigned long long) total);
   }
 

@@ -90,18 +90,17 @@ reply_static (struct request *req, unsigned status, const char *content_type,
               const char *body, size_t len)
 {
   return set_response (req, status,
-                       MHD_create_response_from_buffer (
-                           len, (void *) body, MHD_RESPMEM_PERSISTENT),
+                       MHD_create_response_from_buffer (len, (void *) body,
+                                                        MHD_RESPMEM_PERSISTENT),
                        content_type);
 }
 
 int
 reply_empty (struct request *req, unsigned status)
 {
-  return set_response (req, status,
-                       MHD_create_response_from_buffer (
-                           0, NULL, MHD_RESPMEM_PERSISTENT),
-                       NULL);
+  return set_response (
+      req, status,
+      MHD_create_response_from_buffer (0, NULL, MHD_RESPMEM_PERSISTENT), NULL);
 }
 
 /* Sends TEXT (malloc'ed, ownership taken) of LEN bytes. */
@@ -109,10 +108,10 @@ static int
 reply_owned (struct request *req, unsigned status, const char *content_type,
              char *text, size_t len)
 {
-  return set_response (req, status,
-                       MHD_create_response_from_buffer (len, text,
-                                                        MHD_RESPMEM_MUST_FREE),
-                       content_type);
+  return set_response (
+      req, status,
+      MHD_create_response_from_buffer (len, text, MHD_RESPMEM_MUST_FREE),
+      content_type);
 }
 
 int
@@ -140,8 +139,8 @@ reply_data_steal (struct request *req, unsigned status, json_t *data)
   char *html = NULL;
   size_t len = 0;
   char *err = NULL;
-  int rc = tmpl_render (page_templates, req->route->template_name, data,
-                        &html, &len, &err);
+  int rc = tmpl_render (page_templates, req->route->template_name, data, &html,
+                        &len, &err);
   json_decref (data);
   if (0 != rc)
   {
@@ -154,8 +153,8 @@ reply_data_steal (struct request *req, unsigned status, json_t *data)
 }
 
 int
-reply_error (struct request *req, enum error_code code,
-             const char *message_fmt, ...)
+reply_error (struct request *req, enum error_code code, const char *message_fmt,
+             ...)
 {
   char message[512];
   if (NULL == message_fmt)

@@ -83,7 +83,7 @@ request_db (struct request *req)
 struct db_audit_context
 request_audit (const struct request *req)
 {
-  struct db_audit_context audit = { &req->who, "http", req->id,
-                                    req->client_addr };
+  struct db_audit_context audit
+      = { &req->who, "http", req->id, req->client_addr };
   return audit;
 }

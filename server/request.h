@@ -48,12 +48,12 @@ struct principal
 struct request
 {
   struct MHD_Connection *connection;
-  const struct route *route;   /* NULL until dispatched */
-  const char *method;          /* owned by libmicrohttpd */
-  const char *path;            /* owned by libmicrohttpd, without query */
-  char id[17];                 /* request id: 16 hex digits, for the log */
-  char client_addr[64];        /* text form of the peer's IP address */
-  uint64_t started_ns;         /* monotonic clock */
+  const struct route *route; /* NULL until dispatched */
+  const char *method;        /* owned by libmicrohttpd */
+  const char *path;          /* owned by libmicrohttpd, without query */
+  char id[17];               /* request id: 16 hex digits, for the log */
+  char client_addr[64];      /* text form of the peer's IP address */
+  uint64_t started_ns;       /* monotonic clock */
 
   /* Path parameters, in the order the route pattern names them. */
   char *path_params[REQUEST_MAX_PATH_PARAMS];
@@ -63,17 +63,17 @@ struct request
   char *body;
   size_t body_len;
   size_t body_cap;
-  bool body_refused;           /* over the route's limit: answered 413 */
+  bool body_refused; /* over the route's limit: answered 413 */
 
-  json_t *json;                /* the parsed body, for routes that take JSON */
+  json_t *json; /* the parsed body, for routes that take JSON */
   struct principal who;
-  bool wants_html;             /* client prefers text/html */
-  char lang[16];               /* chosen UI language, e.g. "my" */
+  bool wants_html; /* client prefers text/html */
+  char lang[16];   /* chosen UI language, e.g. "my" */
 
   /* The reply, set by exactly one reply_* call. */
   struct MHD_Response *response;
   unsigned status;
-  const char *error_code;      /* wire code of an error reply, for the log */
+  const char *error_code; /* wire code of an error reply, for the log */
 };
 
 /* Path parameter I (0-based) as text; never NULL for a matched route. */

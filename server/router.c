@@ -40,7 +40,8 @@ const struct route router_routes[] = {
 };
 /* clang-format on */
 
-const size_t router_route_count = sizeof router_routes / sizeof router_routes[0];
+const size_t router_route_count
+    = sizeof router_routes / sizeof router_routes[0];
 
 size_t
 router_index (const struct route *route)

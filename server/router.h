@@ -15,29 +15,29 @@ typedef int (*route_handler) (struct request *req);
 
 enum route_body
 {
-  BODY_NONE,   /* any body is refused with 413 */
-  BODY_JSON,   /* application/json, parsed into req->json before the handler */
+  BODY_NONE, /* any body is refused with 413 */
+  BODY_JSON, /* application/json, parsed into req->json before the handler */
 };
 
 enum route_db
 {
-  DB_NONE,     /* the handler does not touch the database */
-  DB_PUBLIC,   /* public views only, as role fairreg_public (maybe a standby) */
-  DB_APP,      /* the application role, on the primary */
+  DB_NONE,   /* the handler does not touch the database */
+  DB_PUBLIC, /* public views only, as role fairreg_public (maybe a standby) */
+  DB_APP,    /* the application role, on the primary */
 };
 
 struct route
 {
-  const char *method;          /* "GET", "POST", ... */
-  const char *pattern;         /* "/v1/licences/{id}": {x} matches a segment */
+  const char *method;  /* "GET", "POST", ... */
+  const char *pattern; /* "/v1/licences/{id}": {x} matches a segment */
   route_handler handler;
-  unsigned roles;              /* ROLE_NONE: anyone; else a mask of roles */
-  const char *const *params;   /* accepted query parameters, NULL-terminated;
+  unsigned roles;            /* ROLE_NONE: anyone; else a mask of roles */
+  const char *const *params; /* accepted query parameters, NULL-terminated;
                                   NULL accepts none */
   enum route_body body;
-  size_t body_limit;           /* bytes, for BODY_JSON */
+  size_t body_limit; /* bytes, for BODY_JSON */
   enum route_db db;
-  const char *template_name;   /* HTML skin of the answer, or NULL: JSON only */
+  const char *template_name; /* HTML skin of the answer, or NULL: JSON only */
 };
 
 /* The table and its length (for metrics, which count per route). */
@@ -47,8 +47,8 @@ extern const size_t router_route_count;
 enum router_match
 {
   ROUTER_FOUND,
-  ROUTER_NO_PATH,      /* 404 */
-  ROUTER_NO_METHOD,    /* 405; *ALLOW lists the methods the path accepts */
+  ROUTER_NO_PATH,   /* 404 */
+  ROUTER_NO_METHOD, /* 405; *ALLOW lists the methods the path accepts */
 };
 
 /* Finds the route for METHOD and PATH.  On ROUTER_FOUND sets *ROUTE and fills

@@ -62,11 +62,11 @@ monotonic_ns (void)
 static struct db_conn *
 conn_open (enum db_kind kind, char *why, size_t why_size)
 {
-  const char *conninfo = (DB_KIND_PUBLIC == kind) ? public_conninfo
-                                                  : primary_conninfo;
+  const char *conninfo
+      = (DB_KIND_PUBLIC == kind) ? public_conninfo : primary_conninfo;
   /* An empty value falls back to libpq's PG* variables. */
-  const char *const keys[] = { "dbname", "connect_timeout",
-                               "application_name", NULL };
+  const char *const keys[]
+      = { "dbname", "connect_timeout", "application_name", NULL };
   const char *const values[] = { conninfo, "2", "fairreg", NULL };
   PGconn *pg = PQconnectdbParams (keys, values, 1);
   if (NULL == pg || CONNECTION_OK != PQstatus (pg))
@@ -85,7 +85,8 @@ conn_open (enum db_kind kind, char *why, size_t why_size)
                                      : "",
             statement_timeout_ms,
             (DB_KIND_PUBLIC == kind)
-                ? " SET default_transaction_read_only = on;" : "");
+                ? " SET default_transaction_read_only = on;"
+                : "");
   PGresult *res = PQexec (pg, setup);
   if (PGRES_COMMAND_OK != PQresultStatus (res))
   {
@@ -247,9 +248,9 @@ log_failure (const char *what, const PGresult *res, PGconn *pg)
   const char *state = PQresultErrorField (res, PG_DIAG_SQLSTATE);
   const char *constraint = PQresultErrorField (res, PG_DIAG_CONSTRAINT_NAME);
   const char *primary = PQresultErrorField (res, PG_DIAG_MESSAGE_PRIMARY);
-  bool may_quote_values = NULL != state
-                          && (0 == strncmp (state, "22", 2)
-                              || 0 == strncmp (state, "23", 2));
+  bool may_quote_values
+      = NULL != state
+        && (0 == strncmp (state, "22", 2) || 0 == strncmp (state, "23", 2));
   if (NULL == state)
   {
     char message[256];
@@ -307,8 +308,8 @@ db_run (struct db_conn *conn, const struct db_statement *st, int nparams,
     if (conn->prepared_count < DB_MAX_STATEMENTS)
       conn->prepared[conn->prepared_count++] = st;
   }
-  PGresult *res = PQexecPrepared (conn->pg, st->name, nparams, params, NULL,
-                                  NULL, 0);
+  PGresult *res
+      = PQexecPrepared (conn->pg, st->name, nparams, params, NULL, NULL, 0);
   if (NULL == res || CONNECTION_OK != PQstatus (conn->pg))
   {
     PQclear (res);
@@ -363,8 +364,8 @@ set_audit_context (struct db_conn *conn, const struct db_audit_context *audit)
   else
     snprintf (actor, sizeof actor, "%s",
               (NULL != audit->actor) ? audit->actor : "anonymous");
-  const char *params[] = { actor, user_param, audit->request_id,
-                           audit->client_addr };
+  const char *params[]
+      = { actor, user_param, audit->request_id, audit->client_addr };
   int qs;
   PGresult *res = db_run (conn, &db_set_audit_context, 4, params, &qs);
   PQclear (res);

@@ -20,21 +20,21 @@ struct principal;
 
 enum db_kind
 {
-  DB_KIND_PUBLIC,   /* SET ROLE fairreg_public, read-only transactions */
-  DB_KIND_APP,      /* SET ROLE fairreg_app */
-  DB_KIND_SESSION,  /* the connecting user as it is: migrations only */
+  DB_KIND_PUBLIC,  /* SET ROLE fairreg_public, read-only transactions */
+  DB_KIND_APP,     /* SET ROLE fairreg_app */
+  DB_KIND_SESSION, /* the connecting user as it is: migrations only */
 };
 
 struct db_conn;
 
 struct db_statement
 {
-  const char *name;  /* unique across the program: prefix with the aggregate */
+  const char *name; /* unique across the program: prefix with the aggregate */
   const char *sql;
 };
 
 /* Declares a prepared statement NAME with SQL text SQL. */
-#define DB_STATEMENT(name, sql) \
+#define DB_STATEMENT(name, sql)                                                \
   static const struct db_statement name = { #name, sql }
 
 /* Result of a query, as STYLE.md asks: hard error, soft error (serialisation

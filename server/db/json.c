@@ -59,7 +59,8 @@ db_row_json (const PGresult *res, int row)
   for (int c = 0; c < cols; c++)
   {
     json_t *value = value_json (res, row, c);
-    if (NULL == value || 0 != json_object_set_new (obj, PQfname (res, c), value))
+    if (NULL == value
+        || 0 != json_object_set_new (obj, PQfname (res, c), value))
     {
       json_decref (obj);
       return NULL;

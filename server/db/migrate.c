@@ -56,10 +56,11 @@ is_applied (PGconn *pg, int version, int *failed)
   char version_text[16];
   snprintf (version_text, sizeof version_text, "%d", version);
   const char *params[] = { version_text };
-  PGresult *res = PQexecParams (
-      pg, "SELECT 1 FROM schema_migration WHERE version = $1", 1, NULL,
-      params, NULL, NULL, 0);
-  bool applied = PGRES_TUPLES_OK == PQresultStatus (res) && 1 == PQntuples (res);
+  PGresult *res
+      = PQexecParams (pg, "SELECT 1 FROM schema_migration WHERE version = $1",
+                      1, NULL, params, NULL, NULL, 0);
+  bool applied
+      = PGRES_TUPLES_OK == PQresultStatus (res) && 1 == PQntuples (res);
   if (PGRES_TUPLES_OK != PQresultStatus (res))
   {
     fprintf (stderr, "fairreg migrate: reading schema_migration failed: %s",
@@ -75,8 +76,9 @@ static int
 apply_one (PGconn *pg, const struct embedded_file *file, int version,
            const char *name, size_t name_len)
 {
-  if (0 != exec_reporting (pg, "BEGIN; SET LOCAL ROLE fairreg_owner",
-                           "starting a transaction"))
+  if (0
+      != exec_reporting (pg, "BEGIN; SET LOCAL ROLE fairreg_owner",
+                         "starting a transaction"))
     return -1;
   if (0 != exec_reporting (pg, file->data, file->path))
   {
@@ -108,9 +110,9 @@ int
 db_migrate (struct db_conn *conn, FILE *out)
 {
   PGconn *pg = db_pg (conn);
-  if (0 != exec_reporting (pg,
-                           "SELECT pg_advisory_lock(" MIGRATION_LOCK_KEY ")",
-                           "taking the migration lock"))
+  if (0
+      != exec_reporting (pg, "SELECT pg_advisory_lock(" MIGRATION_LOCK_KEY ")",
+                         "taking the migration lock"))
     return -1;
   int applied = 0;
   int failed = 0;

@@ -10,11 +10,11 @@
 #include "db/json.h"
 #include "db/users.h"
 
-#define USER_COLUMNS                                                          \
-  "id, email, name, role, org, disabled,"                                     \
-  " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" \
-  " AS created_at,"                                                           \
-  " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" \
+#define USER_COLUMNS                                                           \
+  "id, email, name, role, org, disabled,"                                      \
+  " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"  \
+  " AS created_at,"                                                            \
+  " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"  \
   " AS updated_at"
 
 static void
@@ -115,9 +115,8 @@ db_token_principal (struct db_conn *conn, const char *hash,
   return found;
 }
 
-DB_STATEMENT (users_token_revoke,
-              "UPDATE api_token SET revoked_at = now()"
-              " WHERE id = $1 AND revoked_at IS NULL");
+DB_STATEMENT (users_token_revoke, "UPDATE api_token SET revoked_at = now()"
+                                  " WHERE id = $1 AND revoked_at IS NULL");
 
 static int
 token_revoke_body (struct db_conn *conn, void *cls)
@@ -187,22 +186,22 @@ enum db_write
 db_user_create (struct db_conn *conn, const struct db_audit_context *audit,
                 const struct db_user_fields *f, json_t **user)
 {
-  struct user_write w = {
-    &users_insert,
-    { f->email, f->name, f->role, f->org, f->password_hash },
-    5, NULL, false
-  };
+  struct user_write w
+      = { &users_insert,
+          { f->email, f->name, f->role, f->org, f->password_hash },
+          5,
+          NULL,
+          false };
   return user_write_run (conn, audit, &w, user);
 }
 
-DB_STATEMENT (users_update,
-              "UPDATE app_user SET"
-              " name = coalesce($2, name),"
-              " role = coalesce($3, role),"
-              " org = CASE WHEN $4::bool THEN $5 ELSE org END,"
-              " disabled = coalesce($6::bool, disabled),"
-              " password_hash = coalesce($7, password_hash)"
-              " WHERE id = $1 RETURNING " USER_COLUMNS);
+DB_STATEMENT (users_update, "UPDATE app_user SET"
+                            " name = coalesce($2, name),"
+                            " role = coalesce($3, role),"
+                            " org = CASE WHEN $4::bool THEN $5 ELSE org END,"
+                            " disabled = coalesce($6::bool, disabled),"
+                            " password_hash = coalesce($7, password_hash)"
+                            " WHERE id = $1 RETURNING " USER_COLUMNS);
 
 enum db_write
 db_user_update (struct db_conn *conn, const struct db_audit_context *audit,
@@ -210,18 +209,18 @@ db_user_update (struct db_conn *conn, const struct db_audit_context *audit,
 {
   char id_text[24];
   snprintf (id_text, sizeof id_text, "%lld", (long long) id);
-  struct user_write w = {
-    &users_update,
-    { id_text, f->name, f->role, f->org_set ? "true" : "false", f->org,
-      (f->disabled < 0) ? NULL : (f->disabled ? "true" : "false"),
-      f->password_hash },
-    7, NULL, false
-  };
+  struct user_write w
+      = { &users_update,
+          { id_text, f->name, f->role, f->org_set ? "true" : "false", f->org,
+            (f->disabled < 0) ? NULL : (f->disabled ? "true" : "false"),
+            f->password_hash },
+          7,
+          NULL,
+          false };
   return user_write_run (conn, audit, &w, user);
 }
 
-DB_STATEMENT (users_get,
-              "SELECT " USER_COLUMNS " FROM app_user WHERE id = $1");
+DB_STATEMENT (users_get, "SELECT " USER_COLUMNS " FROM app_user WHERE id = $1");
 
 enum db_lookup
 db_user_get (struct db_conn *conn, int64_t id, json_t **user)
@@ -240,8 +239,7 @@ db_user_get (struct db_conn *conn, int64_t id, json_t **user)
   return found;
 }
 
-DB_STATEMENT (users_list,
-              "SELECT " USER_COLUMNS " FROM app_user ORDER BY id");
+DB_STATEMENT (users_list, "SELECT " USER_COLUMNS " FROM app_user ORDER BY id");
 
 json_t *
 db_users_list (struct db_conn *conn)

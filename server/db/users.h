@@ -16,7 +16,7 @@
 
 struct db_user_credentials
 {
-  struct principal who;    /* filled for the user, not yet authenticated */
+  struct principal who; /* filled for the user, not yet authenticated */
   char password_hash[crypto_pwhash_STRBYTES];
   bool disabled;
 };
@@ -27,9 +27,9 @@ enum db_lookup db_user_credentials (struct db_conn *conn, const char *email,
 
 /* Stores token hash HASH for USER_ID, valid TTL seconds; the expiry time
    (RFC 3339) goes into EXPIRES_AT.  Returns a db_qs. */
-int db_token_create (struct db_conn *conn,
-                     const struct db_audit_context *audit, int64_t user_id,
-                     const char *hash, unsigned ttl, char expires_at[40]);
+int db_token_create (struct db_conn *conn, const struct db_audit_context *audit,
+                     int64_t user_id, const char *hash, unsigned ttl,
+                     char expires_at[40]);
 
 /* The principal of the live token HASH of an enabled account. */
 enum db_lookup db_token_principal (struct db_conn *conn, const char *hash,
@@ -47,15 +47,15 @@ struct db_user_fields
   const char *name;
   const char *role;
   const char *org;
-  bool org_set;             /* update: org given, possibly null */
-  int disabled;             /* -1 unchanged, 0, 1 */
+  bool org_set; /* update: org given, possibly null */
+  int disabled; /* -1 unchanged, 0, 1 */
   const char *password_hash;
 };
 
 enum db_write
 {
   DB_WRITE_OK,
-  DB_WRITE_DUPLICATE,  /* a unique key is taken (e.g. the e-mail address) */
+  DB_WRITE_DUPLICATE, /* a unique key is taken (e.g. the e-mail address) */
   DB_WRITE_NOT_FOUND,
   DB_WRITE_FAILED,
 };

@@ -23,8 +23,14 @@ utf8_accepts_every_script (void **state)
 {
   (void) state;
   const char *texts[] = {
-    "Example Manpower", "Nguyễn Đông Á", "บริษัท ตัวอย่าง จัดหางาน จำกัด",
-    "မြန်မာ", "ភាសាខ្មែរ", "ພາສາລາວ", "😀", "",
+    "Example Manpower",
+    "Nguyễn Đông Á",
+    "บริษัท ตัวอย่าง จัดหางาน จำกัด",
+    "မြန်မာ",
+    "ភាសាខ្មែរ",
+    "ພາສາລາວ",
+    "😀",
+    "",
   };
   for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
     assert_true (utf8_valid (texts[i], strlen (texts[i])));
@@ -80,9 +86,9 @@ router_tells_unknown_path_from_wrong_method (void **state)
                                                   &route, allow, sizeof allow));
   assert_int_equal (ROUTER_NO_PATH, router_match (&req, "GET", "/v1/users/",
                                                   &route, allow, sizeof allow));
-  assert_int_equal (ROUTER_NO_METHOD, router_match (&req, "PUT", "/v1/users",
-                                                    &route, allow,
-                                                    sizeof allow));
+  assert_int_equal (
+      ROUTER_NO_METHOD,
+      router_match (&req, "PUT", "/v1/users", &route, allow, sizeof allow));
   assert_string_equal ("GET, HEAD, POST", allow);
   assert_int_equal (ROUTER_FOUND, router_match (&req, "HEAD", "/healthz",
                                                 &route, allow, sizeof allow));
@@ -95,16 +101,17 @@ router_table_has_no_duplicate_routes (void **state)
   (void) state;
   for (size_t i = 0; i < router_route_count; i++)
     for (size_t j = i + 1; j < router_route_count; j++)
-      assert_false (0 == strcmp (router_routes[i].method, router_routes[j].method)
-                    && 0 == strcmp (router_routes[i].pattern,
-                                    router_routes[j].pattern));
+      assert_false (
+          0 == strcmp (router_routes[i].method, router_routes[j].method)
+          && 0 == strcmp (router_routes[i].pattern, router_routes[j].pattern));
 }
 
 static void
 path_ids_must_be_positive_decimal (void **state)
 {
   (void) state;
-  const char *bad[] = { "abc", "0", "-1", "01", "1x", "", "9999999999999999999" };
+  const char *bad[]
+      = { "abc", "0", "-1", "01", "1x", "", "9999999999999999999" };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
   {
     char *param = strdup (bad[i]);
@@ -150,7 +157,8 @@ tokens_are_random_prefixed_and_hash_consistently (void **state)
   (void) state;
   assert_true (sodium_init () >= 0);
   char a[AUTH_TOKEN_TEXT_SIZE], b[AUTH_TOKEN_TEXT_SIZE];
-  char ha[AUTH_TOKEN_HASH_SIZE], hb[AUTH_TOKEN_HASH_SIZE], again[AUTH_TOKEN_HASH_SIZE];
+  char ha[AUTH_TOKEN_HASH_SIZE], hb[AUTH_TOKEN_HASH_SIZE],
+      again[AUTH_TOKEN_HASH_SIZE];
   auth_token_new (a, ha);
   auth_token_new (b, hb);
   assert_int_equal (AUTH_TOKEN_TEXT_SIZE - 1, strlen (a));
@@ -185,8 +193,8 @@ static void
 roles_round_trip_by_name (void **state)
 {
   (void) state;
-  const enum role roles[] = { ROLE_ADMIN, ROLE_INSPECTOR, ROLE_ATTACHE,
-                              ROLE_ANALYST };
+  const enum role roles[]
+      = { ROLE_ADMIN, ROLE_INSPECTOR, ROLE_ATTACHE, ROLE_ANALYST };
   for (size_t i = 0; i < 4; i++)
     assert_int_equal (roles[i], role_parse (role_name (roles[i])));
   assert_int_equal (ROLE_NONE, role_parse ("root"));
