@@ -14,7 +14,7 @@ struct request;
 struct ratelimit;
 
 /* "fr_" + 43 characters of unpadded base64url + NUL. */
-#define AUTH_TOKEN_TEXT_SIZE 48
+#define AUTH_TOKEN_TEXT_SIZE 47
 /* "\x" + 64 hex digits + NUL: the text form of a bytea parameter. */
 #define AUTH_TOKEN_HASH_SIZE 67
 /* Passwords are between these lengths, in bytes. */

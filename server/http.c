@@ -216,6 +216,14 @@ declared_length (struct request *req)
   return (NULL != text) ? strtoull (text, NULL, 10) : 0;
 }
 
+/* Does the request announce a body (a length above 0, or chunks)? */
+static bool
+has_body (struct request *req)
+{
+  return declared_length (req) > 0
+         || NULL != request_header (req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
 static size_t
 body_limit (const struct request *req)
 {
@@ -431,6 +439,7 @@ add_common_headers (struct request *req)
 static enum MHD_Result
 request_send (struct request *req)
 {
+  req->sent = true;
   add_common_headers (req);
   return MHD_queue_response (req->connection, req->status, req->response);
 }
@@ -451,8 +460,12 @@ access_handler (void *cls, struct MHD_Connection *connection, const char *url,
       return MHD_NO;
     *con_cls = req;
     request_begin (req);
-    /* A refusal is sent at once: the body, if any, is never read. */
-    return (NULL != req->response) ? request_send (req) : MHD_YES;
+    /* A refusal of a request with a body is sent at once, so the body is
+       never read (libmicrohttpd then closes the connection); without a body
+       it waits for the usual final call, keeping the connection alive. */
+    if (NULL != req->response && has_body (req))
+      return request_send (req);
+    return MHD_YES;
   }
   if (0 != *upload_data_size)
   {
@@ -460,9 +473,10 @@ access_handler (void *cls, struct MHD_Connection *connection, const char *url,
     *upload_data_size = 0;
     return MHD_YES;
   }
-  if (NULL != req->response)
+  if (req->sent)
     return MHD_YES; /* already answered at the headers */
-  request_dispatch (req);
+  if (NULL == req->response)
+    request_dispatch (req);
   return request_send (req);
 }
 
@@ -583,13 +597,14 @@ http_serve (void)
   if (AF_INET6 == family)
     flags |= MHD_USE_IPv6;
   struct MHD_Daemon *daemon = MHD_start_daemon (
-      flags, 0, NULL, NULL, access_handler, NULL, MHD_OPTION_SOCK_ADDR,
+      flags, 0, NULL, NULL, access_handler, NULL,
+      /* first, so that every message of the start goes to our log */
+      MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
       (struct sockaddr *) &addr, MHD_OPTION_THREAD_POOL_SIZE, config.threads,
       MHD_OPTION_CONNECTION_LIMIT, config.max_connections,
       MHD_OPTION_CONNECTION_TIMEOUT, config.connection_timeout,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 64 * 1024,
       MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
-      MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
       MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
   if (NULL == daemon)
   {

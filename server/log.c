@@ -2,6 +2,7 @@
  * JSON log lines on stderr (see log.h for what may and may not be logged).
  */
 #include <jansson.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +48,8 @@ log_request (const struct request *req, double duration_ms)
       "{s:s, s:s, s:s, s:s, s:s, s:i, s:f}", "ts", ts, "level", "info",
       "request_id", req->id, "method", req->method, "route",
       (NULL != req->route) ? req->route->pattern : "(none)", "status",
-      (json_int_t) req->status, "duration_ms", duration_ms);
+      (json_int_t) req->status, "duration_ms",
+      round (duration_ms * 1000.0) / 1000.0);
   if (NULL == line)
     return;
   if (NULL != req->error_code)

@@ -73,6 +73,7 @@ struct request
   /* The reply, set by exactly one reply_* call. */
   struct MHD_Response *response;
   unsigned status;
+  bool sent;              /* queued with libmicrohttpd */
   const char *error_code; /* wire code of an error reply, for the log */
 };
 
