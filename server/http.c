@@ -633,6 +633,7 @@ http_serve (void)
     usleep (10 * 1000);
   MHD_stop_daemon (daemon);
   db_release_all ();
+  auth_release ();
   tmpl_set_free (templates);
   log_event ("info", "stopped");
   return 0;
