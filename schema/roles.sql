@@ -27,6 +27,13 @@ BEGIN
   IF NOT has_schema_privilege('fairreg_owner', 'public', 'CREATE') THEN
     GRANT USAGE, CREATE ON SCHEMA public TO fairreg_owner;
   END IF;
+  -- Explicit, so that revoking PUBLIC's default USAGE cannot lock them out.
+  IF NOT has_schema_privilege('fairreg_app', 'public', 'USAGE') THEN
+    GRANT USAGE ON SCHEMA public TO fairreg_app;
+  END IF;
+  IF NOT has_schema_privilege('fairreg_public', 'public', 'USAGE') THEN
+    GRANT USAGE ON SCHEMA public TO fairreg_public;
+  END IF;
   -- The session user must be able to SET ROLE to each of them.
   IF NOT pg_has_role(session_user, 'fairreg_owner', 'MEMBER') THEN
     EXECUTE format('GRANT fairreg_owner TO %I', session_user);
