@@ -10,16 +10,22 @@
 -- A login role for the server is granted fairreg_app and fairreg_public and the
 -- server does SET ROLE on each of its two connections.
 DO $$
+DECLARE
+  role_name text;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fairreg_owner') THEN
-    CREATE ROLE fairreg_owner NOLOGIN;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fairreg_app') THEN
-    CREATE ROLE fairreg_app NOLOGIN;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fairreg_public') THEN
-    CREATE ROLE fairreg_public NOLOGIN;
-  END IF;
+  -- Roles belong to the whole cluster, while the migration lock covers one
+  -- database: migrations of two databases may race here, and the loser of
+  -- the race finds the role made.
+  FOREACH role_name IN ARRAY ARRAY['fairreg_owner', 'fairreg_app', 'fairreg_public']
+  LOOP
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = role_name) THEN
+      BEGIN
+        EXECUTE format('CREATE ROLE %I NOLOGIN', role_name);
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN
+        NULL;
+      END;
+    END IF;
+  END LOOP;
   -- The owner creates the trusted extensions (pg_trgm, unaccent) and the tables.
   IF NOT has_database_privilege('fairreg_owner', current_database(), 'CREATE') THEN
     EXECUTE format('GRANT CREATE ON DATABASE %I TO fairreg_owner', current_database());
@@ -34,16 +40,18 @@ BEGIN
   IF NOT has_schema_privilege('fairreg_public', 'public', 'USAGE') THEN
     GRANT USAGE ON SCHEMA public TO fairreg_public;
   END IF;
-  -- The session user must be able to SET ROLE to each of them.
-  IF NOT pg_has_role(session_user, 'fairreg_owner', 'MEMBER') THEN
-    EXECUTE format('GRANT fairreg_owner TO %I', session_user);
-  END IF;
-  IF NOT pg_has_role(session_user, 'fairreg_app', 'MEMBER') THEN
-    EXECUTE format('GRANT fairreg_app TO %I', session_user);
-  END IF;
-  IF NOT pg_has_role(session_user, 'fairreg_public', 'MEMBER') THEN
-    EXECUTE format('GRANT fairreg_public TO %I', session_user);
-  END IF;
+  -- The session user must be able to SET ROLE to each of them (again a
+  -- cluster-wide change that two databases' migrations may race on).
+  FOREACH role_name IN ARRAY ARRAY['fairreg_owner', 'fairreg_app', 'fairreg_public']
+  LOOP
+    IF NOT pg_has_role(session_user, role_name, 'MEMBER') THEN
+      BEGIN
+        EXECUTE format('GRANT %I TO %I', role_name, session_user);
+      EXCEPTION WHEN unique_violation THEN
+        NULL;
+      END;
+    END IF;
+  END LOOP;
 END
 $$;
 

@@ -88,7 +88,8 @@ h_users_create (struct request *req)
     return reply_error_default (req, ERR_UNAVAILABLE);
   struct db_audit_context audit = request_audit (req);
   json_t *user = NULL;
-  return reply_write (req, db_user_create (conn, &audit, &f, &user), 201, user);
+  enum db_write result = db_user_create (conn, &audit, &f, &user);
+  return reply_write (req, result, 201, user);
 }
 
 int
@@ -163,6 +164,6 @@ h_users_update (struct request *req)
     return reply_error_default (req, ERR_UNAVAILABLE);
   struct db_audit_context audit = request_audit (req);
   json_t *user = NULL;
-  return reply_write (req, db_user_update (conn, &audit, id, &f, &user), 200,
-                      user);
+  enum db_write result = db_user_update (conn, &audit, id, &f, &user);
+  return reply_write (req, result, 200, user);
 }

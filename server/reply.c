@@ -118,7 +118,14 @@ int
 reply_json_steal (struct request *req, unsigned status, json_t *data)
 {
   if (NULL == data)
+  {
+    log_event ("error",
+               "reply to %s %s: no data to send (out of memory or "
+               "a failed json_pack)",
+               req->method,
+               (NULL != req->route) ? req->route->pattern : "(none)");
     return reply_error (req, ERR_INTERNAL, NULL);
+  }
   char *text = json_dumps (data, JSON_COMPACT | JSON_ENCODE_ANY);
   json_decref (data);
   if (NULL == text)
