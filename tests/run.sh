@@ -12,6 +12,7 @@
 #   api        node --test tests/api/*.test.js against build/fairreg
 #   openapi    redocly lint server/openapi.json
 #   compose    docker-compose -f docker-compose.yml config -q
+#   fuzz       a short libFuzzer run over the XML reader (tests/fuzz/run.sh --smoke)
 #   unit-san   build-san/tests/test_* under ASan/UBSan/LSan
 #   api-san    the api tests against build-san/fairreg
 #
@@ -332,6 +333,26 @@ sanitizer_env() {
   export FAIRREG_SANITIZERS=1
 }
 
+# A short run of the libFuzzer target over the XML reader (tests/fuzz/run.sh
+# --smoke, about 10 s): a crash found is 1 failed.
+part_fuzz() {
+  local log="$LOGS/fuzz.log" rc=0
+  echo "-- fuzz: tests/fuzz/run.sh --smoke"
+  if [ ! -x tests/fuzz/run.sh ]; then
+    problem "tests/fuzz/run.sh does not exist or is not executable"
+    record fuzz 0 1
+    return
+  fi
+  tests/fuzz/run.sh --smoke >"$log" 2>&1 || rc=$?
+  tail -n 1 "$log" | sed 's/^/  /'
+  if [ "$rc" -eq 0 ]; then
+    record fuzz 1 0
+  else
+    show_log "$log"
+    record fuzz 0 1
+  fi
+}
+
 part_unit_san() {
   (
     sanitizer_env
@@ -357,6 +378,7 @@ in_cluster() {
   part_api
   part_openapi
   part_compose
+  part_fuzz
   part_unit_san
   part_api_san
   echo "finished" >>"$FAIRREG_TEST_RESULTS"
