@@ -92,7 +92,8 @@ struct imp_reject
 };
 
 /* What a reader calls.  Each returns 0 to go on, or non-zero to stop reading
-   (the loader failed); the reader then returns that value. */
+   (the loader failed); imp_read then stops with IMP_READ_STOPPED and
+   keeps the value in its info.stop_value (see reader.h). */
 struct imp_sink
 {
   void *cls;
