@@ -33,12 +33,13 @@ SERVER_SRC    := $(filter-out server/main.c,$(wildcard server/*.c server/db/*.c)
                  $(wildcard importers/*.c)
 SERVER_OBJ    := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(BUILD)/embedded.o
 EMBEDDED      := $(sort $(wildcard schema/*.sql templates/*.mustache templates/*/*.mustache \
-                   importers/*.xsd importers/profiles/*.xml server/openapi.json))
+                   importers/*.xsd importers/profiles/*.xml importers/samples/*.xml \
+                   server/openapi.json))
 UNIT_SRC      := $(wildcard tests/unit/test_*.c)
 UNIT_BIN      := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-.PHONY: all run stop test lint bench fuzz install clean deps unit
+.PHONY: all run stop test lint bench bench-api bench-import fuzz install clean deps unit
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/fairreg
@@ -90,6 +91,13 @@ lint:
 
 bench: deps all
 	@bench/run.sh
+
+bench-api: deps all
+	@bench/api.sh
+
+# The importer alone: 100k and 1M licences against xmllint + COPY (bench/import.sh).
+bench-import: deps all
+	@bench/import.sh
 
 fuzz: deps
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)

@@ -17,5 +17,7 @@ int cmd_serve (int argc, char **argv);
 int cmd_migrate (int argc, char **argv);
 int cmd_user (int argc, char **argv);
 int cmd_authority (int argc, char **argv);
+int cmd_import (int argc, char **argv);
+int cmd_demo (int argc, char **argv);
 
 #endif

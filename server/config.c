@@ -96,6 +96,9 @@ config_load (void)
              != env_unsigned ("FAIRREG_LOGIN_PER_MINUTE", 10, 1, 100000,
                               &config.login_per_minute)
       || 0
+             != env_unsigned ("FAIRREG_PUBLIC_PER_MINUTE", 600, 0, 1000000,
+                              &config.public_per_minute)
+      || 0
              != env_unsigned ("FAIRREG_MAX_CONNECTIONS", 1024, 16, 65536,
                               &config.max_connections)
       || 0
@@ -103,7 +106,8 @@ config_load (void)
                               &config.connection_timeout)
       || 0
              != env_unsigned ("FAIRREG_STATEMENT_TIMEOUT_MS", 10000, 10,
-                              3600000, &config.statement_timeout_ms))
+                              3600000, &config.statement_timeout_ms)
+      || 0 != env_unsigned ("FAIRREG_CACHE_MB", 32, 0, 65536, &config.cache_mb))
     return -1;
   return 0;
 }

@@ -20,9 +20,12 @@ struct config
   const char *public_url;        /* for links in feeds, QR codes */
   unsigned token_ttl_seconds;    /* API token lifetime */
   unsigned login_per_minute;     /* failed logins per client address */
+  unsigned public_per_minute;    /* public API requests per client address;
+                                    0: unlimited (benchmarks) */
   unsigned max_connections;      /* HTTP connections at once */
   unsigned connection_timeout;   /* seconds of inactivity */
   unsigned statement_timeout_ms; /* per SQL statement */
+  unsigned cache_mb;             /* response cache (cache.c); 0: none */
 };
 
 /* The process configuration; valid after config_load(). */

@@ -6,6 +6,8 @@
  * request is dispatched).  The completion callback logs, counts and frees.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sodium.h>
@@ -17,15 +19,18 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "cache.h"
 #include "config.h"
 #include "db/db.h"
 #include "embedded.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "ratelimit.h"
 #include "reply.h"
 #include "request.h"
 #include "router.h"
+#include "search_index.h"
 #include "template.h"
 #include "utf8.h"
 
@@ -35,6 +40,27 @@
 #define DRAIN_TIMEOUT_SECONDS 10
 
 static atomic_uint requests_in_flight;
+
+/* A request context with what a BODY_XML_STREAM route needs: its body goes,
+   as it arrives, into an unlinked temporary file, never into memory (an
+   import may be a gigabyte).  struct request is the first member, so the
+   struct request * handed around is also this. */
+struct spooled_request
+{
+  struct request req;
+  int body_fd;       /* the temporary file, -1 when none */
+  bool spool_failed; /* a write failed (disk full): answered 500 */
+};
+
+/* The limit of streamed bodies: FAIRREG_IMPORT_MAX_BYTES (default 1 GiB),
+   read in http_serve. */
+static size_t stream_limit = (size_t) 1 << 30;
+
+static bool authorised (struct request *req);
+
+/* Anonymous reads of the public register, per client address
+   (FAIRREG_PUBLIC_PER_MINUTE); made in http_serve before the daemon starts. */
+static struct ratelimit *public_limiter;
 
 static uint64_t
 monotonic_ns (void)
@@ -65,9 +91,11 @@ static struct request *
 request_new (struct MHD_Connection *connection, const char *url,
              const char *method)
 {
-  struct request *req = calloc (1, sizeof *req);
-  if (NULL == req)
+  struct spooled_request *spooled = calloc (1, sizeof *spooled);
+  if (NULL == spooled)
     return NULL;
+  spooled->body_fd = -1;
+  struct request *req = &spooled->req;
   req->connection = connection;
   req->method = method;
   req->path = url;
@@ -86,6 +114,8 @@ request_free (struct request *req)
 {
   if (NULL == req)
     return;
+  if (((struct spooled_request *) req)->body_fd >= 0)
+    close (((struct spooled_request *) req)->body_fd);
   for (unsigned i = 0; i < req->path_param_count; i++)
     free (req->path_params[i]);
   free (req->body);
@@ -227,7 +257,108 @@ has_body (struct request *req)
 static size_t
 body_limit (const struct request *req)
 {
+  if (BODY_XML_STREAM == req->route->body)
+    return stream_limit;
   return (BODY_NONE == req->route->body) ? 0 : req->route->body_limit;
+}
+
+static bool
+is_xml_content_type (const char *type)
+{
+  if (NULL == type)
+    return false;
+  static const char *const accepted[] = { "application/xml", "text/xml" };
+  for (size_t i = 0; i < 2; i++)
+  {
+    size_t len = strlen (accepted[i]);
+    if (0 == strncasecmp (type, accepted[i], len)
+        && ('\0' == type[len] || ';' == type[len] || ' ' == type[len]))
+      return true;
+  }
+  return false;
+}
+
+/* Opens an unlinked temporary file in $TMPDIR (or /tmp): O_TMPFILE, or a
+   named file unlinked at once where the file system lacks O_TMPFILE. */
+static int
+spool_open (void)
+{
+  const char *dir = getenv ("TMPDIR");
+  if (NULL == dir || '\0' == *dir)
+    dir = "/tmp";
+  int fd = open (dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    return fd;
+  char path[4096];
+  snprintf (path, sizeof path, "%s/fairreg-upload-XXXXXX", dir);
+  fd = mkostemp (path, O_CLOEXEC);
+  if (fd >= 0)
+    unlink (path);
+  return fd;
+}
+
+/* For a BODY_XML_STREAM route, at the headers: the caller must be allowed
+   and the body XML before a byte of it is stored; then the spool file is
+   opened.  Leaves a reply in req when the request is refused. */
+static bool
+stream_begin (struct request *req)
+{
+  if (!authorised (req))
+    return false;
+  if (!is_xml_content_type (request_header (req, MHD_HTTP_HEADER_CONTENT_TYPE)))
+  {
+    reply_error (req, ERR_UNSUPPORTED_MEDIA_TYPE,
+                 "the body must be application/xml or text/xml");
+    return false;
+  }
+  struct spooled_request *spooled = (struct spooled_request *) req;
+  spooled->body_fd = spool_open ();
+  if (spooled->body_fd < 0)
+  {
+    log_event ("error", "cannot make a temporary file for an upload: %s",
+               strerror (errno));
+    reply_error_default (req, ERR_INTERNAL);
+    return false;
+  }
+  return true;
+}
+
+/* Appends a chunk of a streamed body to its spool file. */
+static void
+stream_append (struct request *req, const char *data, size_t size)
+{
+  struct spooled_request *spooled = (struct spooled_request *) req;
+  if (req->body_refused || spooled->spool_failed)
+    return;
+  if (req->body_len + size > stream_limit)
+  {
+    req->body_refused = true;
+    close (spooled->body_fd);
+    spooled->body_fd = -1;
+    return;
+  }
+  while (size > 0)
+  {
+    ssize_t n = write (spooled->body_fd, data, size);
+    if (n < 0 && EINTR == errno)
+      continue;
+    if (n <= 0)
+    {
+      log_event ("error", "writing an upload to its temporary file: %s",
+                 strerror (errno));
+      spooled->spool_failed = true;
+      return;
+    }
+    data += n;
+    size -= (size_t) n;
+    req->body_len += (size_t) n;
+  }
+}
+
+int
+http_body_fd (const struct request *req)
+{
+  return ((const struct spooled_request *) req)->body_fd;
 }
 
 /* Work done when the headers are in: route, query, declared body size.
@@ -254,6 +385,8 @@ request_begin (struct request *req)
   req->route = route;
   if (!query_acceptable (req))
     return;
+  if (BODY_XML_STREAM == route->body && !stream_begin (req))
+    return;
   if (declared_length (req) > body_limit (req))
   {
     reply_error (req, ERR_BODY_TOO_LARGE,
@@ -273,6 +406,11 @@ request_begin (struct request *req)
 static void
 request_append (struct request *req, const char *data, size_t size)
 {
+  if (NULL != req->route && BODY_XML_STREAM == req->route->body)
+  {
+    stream_append (req, data, size);
+    return;
+  }
   if (req->body_refused)
     return;
   if (req->body_len + size > body_limit (req))
@@ -388,6 +526,31 @@ authorised (struct request *req)
   return true;
 }
 
+/* The public read API is limited per client address here, in the one place
+   every public route passes, so that no handler can forget it: anonymous
+   requests to routes that read the public database are counted; staff (a
+   valid token) are not.  Answers 429 with Retry-After over the limit. */
+static bool
+within_public_limit (struct request *req)
+{
+  if (NULL == public_limiter || ROLE_NONE != req->route->roles
+      || DB_PUBLIC != req->route->db || req->who.authenticated)
+    return true;
+  unsigned retry_after = 0;
+  if (!ratelimit_allows (public_limiter, req->client_addr, &retry_after))
+  {
+    char seconds[16];
+    snprintf (seconds, sizeof seconds, "%u", retry_after);
+    reply_error (req, ERR_RATE_LIMITED,
+                 "too many requests from your address; retry in %u s",
+                 retry_after);
+    reply_add_header (req, "Retry-After", seconds);
+    return false;
+  }
+  ratelimit_charge (public_limiter, req->client_addr);
+  return true;
+}
+
 static void
 request_dispatch (struct request *req)
 {
@@ -398,7 +561,18 @@ request_dispatch (struct request *req)
                  body_limit (req));
     return;
   }
-  if (!authorised (req))
+  /* A streamed body's caller was authorised at the headers. */
+  bool streamed = BODY_XML_STREAM == req->route->body;
+  if (!streamed && !authorised (req))
+    return;
+  if (streamed
+      && (((struct spooled_request *) req)->spool_failed
+          || 0 != lseek (http_body_fd (req), 0, SEEK_SET)))
+  {
+    reply_error (req, ERR_INTERNAL, "the upload could not be stored");
+    return;
+  }
+  if (!within_public_limit (req))
     return;
   if (BODY_JSON == req->route->body && !parse_json_body (req))
     return;
@@ -578,9 +752,26 @@ http_serve (void)
   if (NULL == templates)
     return 1;
   reply_set_templates (templates);
+  const char *max_upload = getenv ("FAIRREG_IMPORT_MAX_BYTES");
+  if (NULL != max_upload && '\0' != *max_upload)
+  {
+    char *end;
+    errno = 0;
+    unsigned long long value = strtoull (max_upload, &end, 10);
+    if (0 != errno || '\0' != *end || value < 1 || value > (1ULL << 40))
+    {
+      fprintf (stderr,
+               "fairreg: FAIRREG_IMPORT_MAX_BYTES=\"%s\" is not a whole "
+               "number of bytes from 1 to 1099511627776\n",
+               max_upload);
+      return 1;
+    }
+    stream_limit = (size_t) value;
+  }
   metrics_init ();
   auth_init ();
   db_configure (&config);
+  public_limiter = ratelimit_new (config.public_per_minute);
 
   /* Signals are taken by sigwait below: block them before any thread starts
      so that every thread inherits the mask. */
@@ -590,6 +781,11 @@ http_serve (void)
   sigaddset (&stop_signals, SIGINT);
   pthread_sigmask (SIG_BLOCK, &stop_signals, NULL);
   signal (SIGPIPE, SIG_IGN);
+  /* Answers from memory only while the listener vouches for them; until it
+     is up (or if it cannot start) every request goes to the database. */
+  if (0 != cache_start ((size_t) config.cache_mb * 1024 * 1024)
+      || 0 != search_index_start ())
+    log_event ("warning", "cache: cannot start; answering from the database");
 
   /* ITC lets MHD_quiesce_daemon wake the pool's threads for the drain. */
   unsigned flags
@@ -612,7 +808,11 @@ http_serve (void)
              "fairreg: cannot listen on %s:%u (in use, or not an address of "
              "this machine?); set FAIRREG_LISTEN\n",
              config.listen_host, config.listen_port);
+    search_index_stop ();
+    cache_stop ();
     tmpl_set_free (templates);
+    ratelimit_free (public_limiter);
+    public_limiter = NULL;
     return 1;
   }
   const union MHD_DaemonInfo *info
@@ -632,8 +832,12 @@ http_serve (void)
        waited++)
     usleep (10 * 1000);
   MHD_stop_daemon (daemon);
+  search_index_stop ();
+  cache_stop ();
   db_release_all ();
   auth_release ();
+  ratelimit_free (public_limiter);
+  public_limiter = NULL;
   tmpl_set_free (templates);
   log_event ("info", "stopped");
   return 0;

@@ -27,6 +27,12 @@ static const struct command commands[] = {
   { "authority", cmd_authority,
     "authority add CODE --country CC --name NAME [--kind K]\n"
     "                     add a licensing authority" },
+  { "import", cmd_import,
+    "import --authority CODE [--profile NAME] [--dry-run] [--skip-invalid]\n"
+    "       [--json] FILE...\n"
+    "                     import licence lists (XML), each file one run" },
+  { "demo", cmd_demo,
+    "demo                 load the demo registry into an empty database" },
 };
 
 static void

@@ -17,6 +17,16 @@
 static const char *const no_params[] = { NULL };
 static const char *const format_params[] = { "format", NULL };
 static const char *const home_params[] = { "lang", NULL };
+static const char *const import_params[]
+    = { "authority", "profile", "dry_run", "skip_invalid", NULL };
+static const char *const page_params[] = { "limit", "cursor", NULL };
+static const char *const agencies_params[]
+    = { "q", "country", "standing", "limit", "cursor", NULL };
+static const char *const licences_params[] = { "number", NULL };
+static const char *const sanctions_params[] = { "active", NULL };
+static const char *const export_xml_params[] = { "authority", NULL };
+static const char *const changes_params[] = { "since", "limit", "agency", NULL };
+static const char *const feed_params[] = { "agency", NULL };
 
 /* clang-format off */
 const struct route router_routes[] = {
@@ -36,7 +46,23 @@ const struct route router_routes[] = {
   { "GET",    "/v1/users/{id}",            h_users_get,        ROLE_ADMIN, no_params,     BODY_NONE, 0,      DB_APP,    NULL },
   { "PATCH",  "/v1/users/{id}",            h_users_update,     ROLE_ADMIN, no_params,     BODY_JSON, 4 * KB, DB_APP,    NULL },
 
+  /* The body of an upload streams to a temporary file (BODY_XML_STREAM): its
+     limit is FAIRREG_IMPORT_MAX_BYTES, not the limit column. */
+  { "POST",   "/v1/imports",               h_imports_create,   ROLE_ADMIN, import_params, BODY_XML_STREAM, 0, DB_APP, NULL },
+  { "GET",    "/v1/imports",               h_imports_list,     ROLE_ADMIN, page_params,   BODY_NONE, 0,      DB_APP,    NULL },
+  { "GET",    "/v1/imports/{id}",          h_imports_get,      ROLE_ADMIN, no_params,     BODY_NONE, 0,      DB_APP,    NULL },
+
   { "GET",    "/v1/authorities",           h_authorities_list, ROLE_NONE,  format_params, BODY_NONE, 0,      DB_PUBLIC, NULL },
+  { "GET",    "/v1/agencies",              h_agencies_list,    ROLE_NONE,  agencies_params, BODY_NONE, 0,    DB_PUBLIC, NULL },
+  { "GET",    "/v1/agencies/{id}",         h_agency_get,       ROLE_NONE,  no_params,     BODY_NONE, 0,      DB_PUBLIC, NULL },
+  { "GET",    "/v1/licences",              h_licences_lookup,  ROLE_NONE,  licences_params, BODY_NONE, 0,    DB_PUBLIC, NULL },
+  { "GET",    "/v1/licences/{id}",         h_licence_get,      ROLE_NONE,  no_params,     BODY_NONE, 0,      DB_PUBLIC, NULL },
+  { "GET",    "/v1/sanctions",             h_sanctions_list,   ROLE_NONE,  sanctions_params, BODY_NONE, 0,   DB_PUBLIC, NULL },
+  { "GET",    "/v1/export/licences.csv",   h_export_licences_csv,  ROLE_NONE, no_params, BODY_NONE, 0,       DB_PUBLIC, NULL },
+  { "GET",    "/v1/export/licences.json",  h_export_licences_json, ROLE_NONE, no_params, BODY_NONE, 0,       DB_PUBLIC, NULL },
+  { "GET",    "/v1/export/licences.xml",   h_export_licences_xml,  ROLE_NONE, export_xml_params, BODY_NONE, 0, DB_PUBLIC, NULL },
+  { "GET",    "/v1/changes",               h_changes_list,     ROLE_NONE,  changes_params, BODY_NONE, 0,     DB_PUBLIC, NULL },
+  { "GET",    "/feeds/licences.atom",      h_feed_licences,    ROLE_NONE,  feed_params,   BODY_NONE, 0,      DB_PUBLIC, NULL },
 };
 /* clang-format on */
 

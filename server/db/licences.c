@@ -1,0 +1,46 @@
+/*
+ * SQL of the public licence lookups (see licences.h).  The JSON is made by
+ * the database; these functions only parse its one value.
+ */
+#include <stdio.h>
+
+#include "db/licences.h"
+
+DB_STATEMENT (licences_by_number,
+              "SELECT coalesce(json_agg(" DB_LICENCE_JSON_SQL
+              " ORDER BY l.authority_code, l.id), '[]')"
+              " FROM pub_licence AS l"
+              " WHERE l.number_norm = fr_normalise_number($1)");
+
+json_t *
+db_licences_by_number (struct db_conn *conn, const char *number)
+{
+  int qs;
+  const char *params[] = { number };
+  PGresult *res = db_run (conn, &licences_by_number, 1, params, &qs);
+  json_t *items
+      = (1 == qs) ? json_loads (PQgetvalue (res, 0, 0), 0, NULL) : NULL;
+  PQclear (res);
+  return items;
+}
+
+DB_STATEMENT (licence_get, "SELECT " DB_LICENCE_JSON_SQL
+                           " FROM pub_licence AS l WHERE l.id = $1");
+
+enum db_lookup
+db_licence_get (struct db_conn *conn, int64_t id, json_t **licence)
+{
+  char id_text[24];
+  snprintf (id_text, sizeof id_text, "%lld", (long long) id);
+  const char *params[] = { id_text };
+  int qs;
+  PGresult *res = db_run (conn, &licence_get, 1, params, &qs);
+  enum db_lookup found = (0 == qs) ? DB_NOT_FOUND : DB_FAILED;
+  if (1 == qs)
+  {
+    *licence = json_loads (PQgetvalue (res, 0, 0), 0, NULL);
+    found = (NULL != *licence) ? DB_FOUND : DB_FAILED;
+  }
+  PQclear (res);
+  return found;
+}

@@ -1,0 +1,68 @@
+/*
+ * GET /v1/licences?number= (the check a worker makes with the number a
+ * recruiter showed them: spaces, case, hyphens, dots and slashes do not
+ * matter) and GET /v1/licences/{id}.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "cache.h"
+#include "db/licences.h"
+#include "h_public.h"
+#include "handlers.h"
+#include "reply.h"
+
+/* Bytes of a licence number as typed; the longest real ones are ~30. */
+#define LICENCES_MAX_NUMBER 200
+
+int
+h_licences_lookup (struct request *req)
+{
+  const char *number = request_query (req, "number");
+  bool blank = true;
+  for (const char *p = (NULL != number) ? number : ""; '\0' != *p; p++)
+    if (!isspace ((unsigned char) *p))
+      blank = false;
+  if (blank)
+    return reply_error (req, ERR_BAD_PARAMETER,
+                        "number is required: the licence number to look up");
+  if (strlen (number) > LICENCES_MAX_NUMBER)
+    return reply_error (req, ERR_BAD_PARAMETER,
+                        "number is longer than %d bytes", LICENCES_MAX_NUMBER);
+  /* The same number asked since the last change: from memory.  The
+     register version is read first, on this request's connection (cache.c
+     says why that makes the answer never stale). */
+  struct db_conn *conn = request_db (req);
+  struct cache_version version;
+  bool versioned = cache_version_read (conn, &version);
+  if (versioned && cache_serve (req, &version, number, strlen (number)))
+    return 0;
+  json_t *items = (NULL != conn) ? db_licences_by_number (conn, number) : NULL;
+  if (NULL == items)
+    return reply_error_default (req, ERR_UNAVAILABLE);
+  return cache_reply_json_steal (req, versioned ? &version : NULL, number,
+                                 strlen (number),
+                                 json_pack ("{s:o}", "items", items));
+}
+
+int
+h_licence_get (struct request *req)
+{
+  int64_t id;
+  if (!request_path_id (req, 0, &id))
+    return reply_error (req, ERR_BAD_ID, "the licence id must be a number");
+  struct db_conn *conn = request_db (req);
+  if (NULL == conn)
+    return reply_error_default (req, ERR_UNAVAILABLE);
+  json_t *licence = NULL;
+  switch (db_licence_get (conn, id, &licence))
+  {
+  case DB_FOUND:
+    return public_reply_json_steal (req, licence);
+  case DB_NOT_FOUND:
+    return reply_error (req, ERR_NOT_FOUND, "no licence with that id");
+  case DB_FAILED:
+    break;
+  }
+  return reply_error_default (req, ERR_UNAVAILABLE);
+}
