@@ -30,7 +30,7 @@
  *
  * Lines: libxml2 2.9 stores an element's line in 16 bits, so in a file of a
  * million licences most lines would read 65535.  A node-creation hook
- * (xmlRegisterNodeDefault, per thread) stores the parser's line in each new
+ * (libxml2's per-thread xmlRegisterNodeDefaultValue) stores the parser's line in each new
  * node's _private instead, and counts the nodes of a record.  It also notes
  * the root element as soon as it exists, so that a schema error can be given
  * to the root's newest child, which is the record being parsed when the error
@@ -112,6 +112,10 @@ setup (void)
     snprintf (setup_error, sizeof setup_error,
               "internal error: libsodium does not start");
   xmlSetExternalEntityLoader (no_entity_loader);
+  /* Switch on node-creation callbacks (a process-wide flag) without changing
+     the process-wide hook: each read installs its hook in its own thread's
+     slot (see imp_read). */
+  xmlRegisterNodeDefault (xmlRegisterNodeDefault (NULL));
   const struct embedded_file *xsd = embedded_find (CANONICAL_XSD);
   if (NULL == xsd)
   {
@@ -2440,7 +2444,12 @@ imp_read (int fd, const char *name, const struct imp_profile *profile,
   {
     hooked = true;
     current_reader = &r;
-    saved_hook = xmlRegisterNodeDefault (node_created);
+    /* This thread's slot, through libxml2's per-thread macro: the function
+       xmlRegisterNodeDefault() is compiled where that macro is undefined,
+       so in 2.9 it sets only the main thread's hook and worker threads of
+       the server would never see the callback. */
+    saved_hook = xmlRegisterNodeDefaultValue;
+    xmlRegisterNodeDefaultValue = node_created;
     /* The parser's errors go to this thread's structured handler while we
        read (the reader's own handler cannot be used: see below). */
     saved_errors = xmlStructuredError;
@@ -2504,7 +2513,7 @@ imp_read (int fd, const char *name, const struct imp_profile *profile,
     r.sink->progress (r.sink->cls, info->bytes, info->records);
   if (hooked)
   {
-    xmlRegisterNodeDefault (saved_hook);
+    xmlRegisterNodeDefaultValue = saved_hook;
     xmlSetStructuredErrorFunc (saved_errors_cls, saved_errors);
     xmlSetGenericErrorFunc (saved_generic_cls, saved_generic);
     current_reader = saved_reader;
