@@ -1,13 +1,16 @@
--- 0020_register_changes: the never-stale signal for the server's caches.
+-- 0020_register_changes: the register-change triggers, for the server's caches.
 --
 -- Every server process keeps answers and a name-search index in memory
--- (server/cache.c, server/search_index.c).  They must never serve data older
--- than the database, so every write to a table whose content can reach a
--- public answer sends a notification on channel fairreg_register, with the
--- table's name as the payload.  PostgreSQL delivers it when the transaction
--- commits (never on rollback), once per distinct payload per transaction, to
--- every session that LISTENs; the server's listener thread then marks what it
--- holds as stale.
+-- (server/cache.c, server/search_index.c).  Every write to a table whose
+-- content can reach a public answer sends a notification on channel
+-- fairreg_register, with the table's name as the payload.  PostgreSQL
+-- delivers it when the transaction commits (never on rollback), once per
+-- distinct payload per transaction, to every session that LISTENs; the
+-- server's listener thread then evicts what it holds and rebuilds its search
+-- index.  That is an accelerator only: a notification may reach the server
+-- after the writer's client has already seen its COMMIT return, so what makes
+-- the caches never stale is the transactional register_version that the same
+-- trigger function moves (0025_register_version.sql).
 --
 -- The triggers are statement-level, so an import of a million rows costs one
 -- trigger call per statement, not per row, and one notification per table.

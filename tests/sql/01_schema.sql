@@ -14,14 +14,16 @@ SELECT tables_are('public', ARRAY[
   'licence', 'licence_status_history', 'import_run',
   'checklist_item', 'inspection', 'inspection_inspector', 'inspection_finding',
   'complaint', 'complainant', 'complaint_category', 'complaint_event',
-  'complaint_status_transition', 'sanction'],
+  'complaint_status_transition', 'sanction',
+  'register_version', 'register_change_pending'],
   'schema public holds exactly the registry''s tables');
 
 SELECT views_are('public', ARRAY[
   'sanction_status', 'licence_effective', 'agency_standing',
   'pub_authority', 'pub_agency', 'pub_agency_name', 'pub_branch', 'pub_officer',
   'pub_personnel', 'pub_licence', 'pub_licence_history', 'pub_sanction',
-  'pub_agency_activity', 'pub_complaint_status', 'pub_complaint_event'],
+  'pub_agency_activity', 'pub_complaint_status', 'pub_complaint_event',
+  'pub_register_version'],
   'schema public holds exactly the derived and public views');
 
 SELECT is_empty($$

@@ -11,7 +11,10 @@ SELECT plan(28);
 SELECT is_empty($$
   SELECT c.relname FROM pg_class AS c
    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
-     AND c.relname NOT IN ('audit_log', 'schema_migration')
+     -- the register version moves with every write transaction: auditing it
+     -- would add a row per transaction and tell nothing the data rows do not
+     AND c.relname NOT IN ('audit_log', 'schema_migration', 'register_version',
+                           'register_change_pending')
      AND (SELECT count(*) FROM pg_trigger AS t
            WHERE t.tgrelid = c.oid AND t.tgname IN ('audit_insert', 'audit_update', 'audit_delete')
              AND t.tgfoid = 'fr_audit'::regproc AND t.tgenabled = 'O') <> 3$$,

@@ -4,7 +4,7 @@
 -- the append-only tables.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(88);
+SELECT plan(91);
 
 -- ---------------------------------------------------------------------------
 -- fairreg_public: no table at all.

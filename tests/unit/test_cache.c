@@ -116,11 +116,13 @@ entry_made_before_a_commit_is_not_served_after_it (void **state)
 {
   (void) state;
   assert_true (put (1, "k", "old"));
-  current.version++; /* a commit: the next request reads the new version */
-  assert_false (has (1, "k", "old"));
   struct cache_stats st;
   cache_stats (&st);
-  assert_int_equal (st.outdated, 1);
+  uint64_t outdated = st.outdated;
+  current.version++; /* a commit: the next request reads the new version */
+  assert_false (has (1, "k", "old"));
+  cache_stats (&st);
+  assert_int_equal (st.outdated, outdated + 1);
   assert_true (put (1, "k", "new"));
   assert_true (has (1, "k", "new"));
 }
