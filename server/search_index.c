@@ -1027,6 +1027,20 @@ static unsigned retired_count;
 static pthread_t builder_thread;
 static bool builder_running;
 static atomic_bool builder_stopping;
+/* The builder's connection's cancel handle, so that stopping the server does
+   not wait for a long read (the fold map, a large register) to finish. */
+static pthread_mutex_t builder_cancel_lock = PTHREAD_MUTEX_INITIALIZER;
+static PGcancel *builder_cancel;
+
+/* Makes PG (NULL: none) the connection search_index_stop() cancels. */
+static void
+builder_set_connection (PGconn *pg)
+{
+  pthread_mutex_lock (&builder_cancel_lock);
+  PQfreeCancel (builder_cancel);
+  builder_cancel = (NULL != pg) ? PQgetCancel (pg) : NULL;
+  pthread_mutex_unlock (&builder_cancel_lock);
+}
 
 static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 static pthread_key_t scratch_key;
@@ -1347,8 +1361,12 @@ builder_main (void *cls)
     heard = cache_changes_heard ();
     if (NULL == pg || CONNECTION_OK != PQstatus (pg))
     {
+      builder_set_connection (NULL);
       PQfinish (pg);
       pg = builder_connect ();
+      builder_set_connection (pg);
+      if (atomic_load (&builder_stopping))
+        break; /* stopped while connecting: the cancel missed this one */
     }
     if (NULL != pg && NULL == live_fold)
     {
@@ -1427,6 +1445,7 @@ builder_main (void *cls)
                (double) st.bytes / (1024.0 * 1024.0), elapsed_ms (&started),
                (long long) version.version);
   }
+  builder_set_connection (NULL);
   PQfinish (pg);
   return NULL;
 }
@@ -1447,6 +1466,12 @@ search_index_stop (void)
   if (builder_running)
   {
     atomic_store (&builder_stopping, true);
+    cache_poke (); /* out of cache_changes_wait */
+    pthread_mutex_lock (&builder_cancel_lock);
+    char ignored[256];
+    if (NULL != builder_cancel)
+      (void) PQcancel (builder_cancel, ignored, sizeof ignored);
+    pthread_mutex_unlock (&builder_cancel_lock);
     pthread_join (builder_thread, NULL);
     builder_running = false;
   }
