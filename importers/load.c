@@ -37,6 +37,19 @@
 #define FIELD_MAX 4000
 #define REASON_MAX 200
 
+/* What the merge did (-1: not known). */
+struct counts
+{
+  long long agencies_seen, agencies_inserted, agencies_updated;
+  long long licences_staged, inserted, updated, delisted, status_changes;
+};
+
+#define COUNTS_UNKNOWN                                                         \
+  (struct counts)                                                              \
+  {                                                                            \
+    -1, -1, -1, -1, -1, -1, -1, -1                                             \
+  }
+
 struct loader
 {
   struct db_conn *conn;
@@ -65,6 +78,20 @@ struct loader
   unsigned long long rejects;          /* every reject staged */
 
   char error[512]; /* the failure, for outcome "failed" */
+
+  /* The run, for import_run and the report. */
+  enum imp_outcome outcome;
+  time_t start_time;
+  char started_by[24]; /* app_user id as text, "" for none */
+  bool in_transaction;
+  struct imp_read_info info;
+  bool file_read; /* to its end: info's size and SHA-256 are the file's */
+  struct counts c;
+  json_t *listed_rejects; /* the rejects the report lists, or NULL */
+  bool rejects_truncated;
+  json_t *changes; /* a dry run's status changes, or NULL */
+  bool changes_truncated;
+  char started_at[40], finished_at[40];
 };
 
 /* ---- small checks of one record ---------------------------------------- */
@@ -841,12 +868,6 @@ check_file (struct loader *ld)
 
 /* ---- the merge (after SAVEPOINT) --------------------------------------- */
 
-struct counts
-{
-  long long agencies_seen, agencies_inserted, agencies_updated;
-  long long licences_staged, inserted, updated, delisted, status_changes;
-};
-
 /* One new id per new group. */
 static const char sql_agency_ids[]
     = "UPDATE imp_match m SET agency_id = n.id, is_new = true"
@@ -1230,20 +1251,335 @@ count_or_null (long long n)
   return (n >= 0) ? json_integer (n) : json_null ();
 }
 
+static const char *
+scope_text (const struct loader *ld)
+{
+  return ld->list_seen ? (ld->complete ? "complete" : "partial") : NULL;
+}
+
+/* Why the run ended as it did, or NULL. */
+static const char *
+run_error (const struct loader *ld)
+{
+  return (IMP_REFUSED == ld->outcome)  ? ld->refusal
+         : (IMP_FAILED == ld->outcome) ? ld->error
+                                       : NULL;
+}
+
+/* Opens the transaction with its audit context and staging tables, and
+   inserts the run (the history rows the merge writes refer to it). */
+static bool
+begin_run (struct loader *ld)
+{
+  const struct imp_load_options *opt = ld->opt;
+  const struct db_audit_context *audit = opt->audit;
+  char user_id[24], actor[64];
+  const char *user_param = NULL;
+  if (NULL != audit && NULL != audit->who && audit->who->authenticated)
+  {
+    snprintf (user_id, sizeof user_id, "%lld", (long long) audit->who->user_id);
+    user_param = user_id;
+    snprintf (actor, sizeof actor, "user:%s", user_id);
+  }
+  else
+    snprintf (actor, sizeof actor, "%s",
+              (NULL != audit && NULL != audit->actor) ? audit->actor
+                                                      : "import");
+  const char *begin_params[]
+      = { actor, user_param, (NULL != audit) ? audit->request_id : NULL,
+          (NULL != audit) ? audit->client_addr : NULL, opt->authority };
+  const char *run_params[]
+      = { opt->authority,
+          opt->file_name,
+          opt->profile_name,
+          opt->dry_run ? "true" : "false",
+          opt->skip_invalid ? "true" : "false",
+          ('\0' != ld->started_by[0]) ? ld->started_by : NULL };
+  if (sql_count (ld, "BEGIN", "BEGIN", 0, NULL) < 0)
+    return false;
+  ld->in_transaction = true;
+  if (sql_count (ld, "setting the audit context", sql_begin, 5, begin_params)
+          < 0
+      || sql_count (ld, "creating the staging tables", sql_staging, 0, NULL)
+             < 0)
+    return false;
+  long long run
+      = sql_value (ld, "recording the run", sql_run_insert, 6, run_params);
+  if (run < 0)
+    return false;
+  snprintf (ld->run_id, sizeof ld->run_id, "%lld", run);
+  return true;
+}
+
+/* Reads and stages the file, checks it and, unless it is refused, merges it
+   after a savepoint (rolled back for a dry run or a failed merge).  Sets
+   ld->outcome.  False when the transaction is lost. */
+static bool
+stage_check_merge (struct loader *ld, int fd)
+{
+  const struct imp_load_options *opt = ld->opt;
+  if (!stage_file (ld, fd, &ld->info, &ld->file_read))
+    return false;
+  /* The file is read: the progress shows it whole while the merge runs. */
+  if (NULL != opt->progress && ld->file_read)
+    opt->progress (opt->progress_cls, ld->info.bytes, ld->info.records);
+  if ('\0' == ld->generated_on[0])
+  {
+    /* No usable generated date: the list is dated by the day of import. */
+    struct tm tm;
+    gmtime_r (&ld->start_time, &tm);
+    strftime (ld->generated_on, sizeof ld->generated_on, "%Y-%m-%d", &tm);
+  }
+  if ('\0' == ld->refusal[0] && 0 == ld->seq)
+    /* An empty export must not delist a whole register. */
+    snprintf (ld->refusal, sizeof ld->refusal,
+              "the list has no agency record: nothing to import");
+  if ('\0' != ld->refusal[0])
+  {
+    ld->outcome = IMP_REFUSED;
+    return true;
+  }
+  if (!check_file (ld))
+    return false;
+  if (0 != ld->rejects && !opt->skip_invalid)
+  {
+    ld->outcome = IMP_REFUSED;
+    snprintf (ld->refusal, sizeof ld->refusal,
+              "%llu invalid record%s: nothing was imported (all or nothing; "
+              "--skip-invalid imports the valid ones)",
+              ld->rejects, (1 == ld->rejects) ? "" : "s");
+    return true;
+  }
+  if (sql_count (ld, "SAVEPOINT", "SAVEPOINT imp_merge", 0, NULL) < 0)
+    return false;
+  if (!merge (ld, &ld->c))
+  {
+    ld->outcome = IMP_FAILED;
+    ld->c = COUNTS_UNKNOWN;
+    return sql_count (ld, "ROLLBACK TO SAVEPOINT",
+                      "ROLLBACK TO SAVEPOINT imp_merge", 0, NULL)
+           >= 0;
+  }
+  if (!opt->dry_run)
+  {
+    ld->outcome = IMP_IMPORTED;
+    return true;
+  }
+  ld->outcome = IMP_DRY_RUN;
+  ld->changes = fetch_changes (ld, &ld->changes_truncated);
+  return NULL != ld->changes
+         && sql_count (ld, "ROLLBACK TO SAVEPOINT",
+                       "ROLLBACK TO SAVEPOINT imp_merge", 0, NULL)
+                >= 0;
+}
+
+/* The counts of import_run as text: seen, inserted, updated, unchanged,
+   delisted, rejected. */
+static void
+count_texts (const struct loader *ld, char out[6][24])
+{
+  bool merged = IMP_IMPORTED == ld->outcome || IMP_DRY_RUN == ld->outcome;
+  const struct counts *c = &ld->c;
+  snprintf (out[0], 24, "%llu", ld->licences_seen + ld->records_rejected);
+  snprintf (out[1], 24, "%lld", merged ? c->inserted : 0);
+  snprintf (out[2], 24, "%lld", merged ? c->updated : 0);
+  snprintf (out[3], 24, "%lld",
+            merged ? c->licences_staged - c->inserted - c->updated : 0);
+  snprintf (out[4], 24, "%lld", merged ? c->delisted : 0);
+  snprintf (out[5], 24, "%llu", ld->rejects);
+}
+
+/* Records the outcome in import_run, fetches the rejects for the report,
+   and commits.  False when the transaction is lost. */
+static bool
+finish_run (struct loader *ld)
+{
+  char counts[6][24], size[24];
+  count_texts (ld, counts);
+  snprintf (size, sizeof size, "%llu", ld->info.bytes);
+  const char *params[] = { ld->run_id,
+                           imp_outcome_name (ld->outcome),
+                           run_error (ld),
+                           ld->file_read ? ld->info.sha256_hex : NULL,
+                           ld->file_read ? size : NULL,
+                           scope_text (ld),
+                           counts[0],
+                           counts[1],
+                           counts[2],
+                           counts[3],
+                           counts[4],
+                           counts[5] };
+  /* The statement's own error would overwrite the error being recorded. */
+  char error[sizeof ld->error];
+  memcpy (error, ld->error, sizeof error);
+  PGresult *res
+      = sql (ld, "finishing the run record", sql_run_finish, 12, params);
+  if (NULL == res)
+    return false;
+  memcpy (ld->error, error, sizeof error);
+  snprintf (ld->started_at, sizeof ld->started_at, "%s",
+            PQgetvalue (res, 0, 0));
+  snprintf (ld->finished_at, sizeof ld->finished_at, "%s",
+            PQgetvalue (res, 0, 1));
+  PQclear (res);
+
+  char limit[24];
+  snprintf (limit, sizeof limit, "%d", IMP_REPORT_MAX_ITEMS + 1);
+  const char *limit_param[] = { limit };
+  res = sql (ld, "listing rejects", sql_rejects, 1, limit_param);
+  if (NULL == res)
+    return false;
+  static const char *const names[] = { "line", "reason" };
+  ld->listed_rejects = rows_to_array (res, names, 2, &ld->rejects_truncated);
+  PQclear (res);
+  bool committed = sql_count (ld, "COMMIT", "COMMIT", 0, NULL) >= 0;
+  ld->in_transaction = false;
+  return committed;
+}
+
+/* The transaction is lost: rolls it back and records the run afresh as
+   failed, with what C knows (the staged rejects went with the transaction).
+   False when the database cannot be reached at all. */
+static bool
+record_failed_run (struct loader *ld)
+{
+  const struct imp_load_options *opt = ld->opt;
+  json_decref (ld->changes);
+  json_decref (ld->listed_rejects);
+  ld->changes = NULL;
+  ld->listed_rejects = NULL;
+  ld->c = COUNTS_UNKNOWN;
+  ld->outcome = IMP_FAILED;
+  ld->run_id[0] = '\0';
+  if (ld->in_transaction && CONNECTION_OK == PQstatus (ld->pg))
+    PQclear (PQexec (ld->pg, "ROLLBACK"));
+  ld->in_transaction = false;
+  if (CONNECTION_OK != PQstatus (ld->pg))
+    return false;
+  char start[40], size[24], counts[6][24];
+  struct tm tm;
+  gmtime_r (&ld->start_time, &tm);
+  strftime (start, sizeof start, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  snprintf (size, sizeof size, "%llu", ld->info.bytes);
+  count_texts (ld, counts);
+  const char *params[] = { opt->authority,
+                           opt->file_name,
+                           opt->profile_name,
+                           opt->dry_run ? "true" : "false",
+                           opt->skip_invalid ? "true" : "false",
+                           ('\0' != ld->started_by[0]) ? ld->started_by : NULL,
+                           start,
+                           ld->error,
+                           ld->file_read ? ld->info.sha256_hex : NULL,
+                           ld->file_read ? size : NULL,
+                           scope_text (ld),
+                           counts[0],
+                           counts[5] };
+  char error[sizeof ld->error];
+  memcpy (error, ld->error, sizeof error);
+  PGresult *res
+      = sql (ld, "recording the failed run", sql_run_failed, 13, params);
+  memcpy (ld->error, error, sizeof error);
+  if (NULL != res)
+  {
+    snprintf (ld->run_id, sizeof ld->run_id, "%s", PQgetvalue (res, 0, 0));
+    snprintf (ld->started_at, sizeof ld->started_at, "%s",
+              PQgetvalue (res, 0, 1));
+    snprintf (ld->finished_at, sizeof ld->finished_at, "%s",
+              PQgetvalue (res, 0, 2));
+    PQclear (res);
+  }
+  return true;
+}
+
+static json_t *
+text_or_null (const char *text)
+{
+  return (NULL != text && '\0' != text[0]) ? json_string (text) : json_null ();
+}
+
+/* The report of load.h; takes the rejects and changes from LD. */
+static json_t *
+make_report (struct loader *ld)
+{
+  const struct imp_load_options *opt = ld->opt;
+  const struct counts *c = &ld->c;
+  bool merged = IMP_IMPORTED == ld->outcome || IMP_DRY_RUN == ld->outcome;
+  json_t *r = json_object ();
+  json_object_set_new (r, "import_run",
+                       ('\0' != ld->run_id[0])
+                           ? json_integer (strtoll (ld->run_id, NULL, 10))
+                           : json_null ());
+  json_object_set_new (r, "authority", json_string (opt->authority));
+  json_object_set_new (r, "file", json_string (opt->file_name));
+  json_object_set_new (r, "profile", text_or_null (opt->profile_name));
+  json_object_set_new (r, "outcome",
+                       json_string (imp_outcome_name (ld->outcome)));
+  json_object_set_new (r, "error", text_or_null (run_error (ld)));
+  json_object_set_new (r, "dry_run", json_boolean (opt->dry_run));
+  json_object_set_new (r, "skip_invalid", json_boolean (opt->skip_invalid));
+  json_object_set_new (r, "scope", text_or_null (scope_text (ld)));
+  json_object_set_new (r, "generated", text_or_null (ld->generated));
+  json_object_set_new (
+      r, "sha256", text_or_null (ld->file_read ? ld->info.sha256_hex : NULL));
+  json_object_set_new (r, "size_bytes",
+                       ld->file_read
+                           ? json_integer ((json_int_t) ld->info.bytes)
+                           : json_null ());
+  json_object_set_new (r, "started_at", text_or_null (ld->started_at));
+  json_object_set_new (r, "finished_at", text_or_null (ld->finished_at));
+  json_object_set_new (
+      r, "counts",
+      json_pack (
+          "{s:I, s:o, s:o, s:o, s:o, s:I}", "seen",
+          (json_int_t) (ld->licences_seen + ld->records_rejected), "inserted",
+          count_or_null (merged ? c->inserted : 0), "updated",
+          count_or_null (merged ? c->updated : 0), "unchanged",
+          count_or_null (merged ? c->licences_staged - c->inserted - c->updated
+                                : 0),
+          "delisted", count_or_null (merged ? c->delisted : 0), "rejected",
+          (json_int_t) ld->rejects));
+  json_object_set_new (
+      r, "agencies",
+      /* Seen: agencies once a merge grouped the records, else records. */
+      json_pack ("{s:o, s:o, s:o, s:o}", "seen",
+                 merged ? count_or_null (c->agencies_seen)
+                        : json_integer ((json_int_t) ld->seq),
+                 "inserted", count_or_null (merged ? c->agencies_inserted : 0),
+                 "updated", count_or_null (merged ? c->agencies_updated : 0),
+                 "unchanged",
+                 count_or_null (merged ? c->agencies_seen - c->agencies_inserted
+                                             - c->agencies_updated
+                                       : 0)));
+  json_object_set_new (r, "status_changes",
+                       count_or_null (merged ? c->status_changes : 0));
+  json_object_set_new (r, "rejects",
+                       (NULL != ld->listed_rejects) ? ld->listed_rejects
+                                                    : json_array ());
+  json_object_set_new (r, "rejects_truncated",
+                       json_boolean (ld->rejects_truncated));
+  json_object_set_new (r, "changes",
+                       (NULL != ld->changes) ? ld->changes : json_array ());
+  json_object_set_new (r, "changes_truncated",
+                       json_boolean (ld->changes_truncated));
+  ld->listed_rejects = NULL;
+  ld->changes = NULL;
+  return r;
+}
+
 enum imp_outcome
 imp_load (struct db_conn *conn, int fd, const struct imp_load_options *opt,
           json_t **report)
 {
-  struct loader ld = { .conn = conn, .pg = db_pg (conn), .opt = opt };
-  struct counts c = { -1, -1, -1, -1, -1, -1, -1, -1 };
-  struct imp_read_info info = { 0 };
-  bool file_read = false;
-  enum imp_outcome outcome = IMP_FAILED;
-  json_t *changes = NULL, *rejects = NULL;
-  bool changes_truncated = false, rejects_truncated = false;
-  char started_at[40] = "", finished_at[40] = "";
-  bool in_transaction = false;
-  *report = NULL;
+  struct loader ld = { .conn = conn,
+                       .pg = db_pg (conn),
+                       .opt = opt,
+                       .outcome = IMP_FAILED,
+                       .start_time = time (NULL),
+                       .c = COUNTS_UNKNOWN };
+  if (opt->started_by > 0)
+    snprintf (ld.started_by, sizeof ld.started_by, "%lld",
+              (long long) opt->started_by);
 
   /* An authority that does not exist is bad usage, not a run: import_run
      cannot name it. */
@@ -1268,292 +1604,12 @@ imp_load (struct db_conn *conn, int fd, const struct imp_load_options *opt,
     return IMP_BAD_AUTHORITY;
   }
 
-  /* Begin: audit context, no statement timeout, one import per authority. */
-  char user_id[24];
-  const char *user_param = NULL;
-  char actor[64];
-  const struct db_audit_context *audit = opt->audit;
-  if (NULL != audit && NULL != audit->who && audit->who->authenticated)
-  {
-    snprintf (user_id, sizeof user_id, "%lld", (long long) audit->who->user_id);
-    user_param = user_id;
-    snprintf (actor, sizeof actor, "user:%s", user_id);
-  }
-  else
-    snprintf (actor, sizeof actor, "%s",
-              (NULL != audit && NULL != audit->actor) ? audit->actor
-                                                      : "import");
-  const char *begin_params[]
-      = { actor, user_param, (NULL != audit) ? audit->request_id : NULL,
-          (NULL != audit) ? audit->client_addr : NULL, opt->authority };
-  char started_by[24];
-  snprintf (started_by, sizeof started_by, "%lld", (long long) opt->started_by);
-  const char *run_params[] = { opt->authority,
-                               opt->file_name,
-                               opt->profile_name,
-                               opt->dry_run ? "true" : "false",
-                               opt->skip_invalid ? "true" : "false",
-                               (opt->started_by > 0) ? started_by : NULL };
-  time_t start_time = time (NULL);
-
-  if (sql_count (&ld, "BEGIN", "BEGIN", 0, NULL) < 0)
-    goto failed;
-  in_transaction = true;
-  if (sql_count (&ld, "setting the audit context", sql_begin, 5, begin_params)
-          < 0
-      || sql_count (&ld, "creating the staging tables", sql_staging, 0, NULL)
-             < 0)
-    goto failed;
-  long long run
-      = sql_value (&ld, "recording the run", sql_run_insert, 6, run_params);
-  if (run < 0)
-    goto failed;
-  snprintf (ld.run_id, sizeof ld.run_id, "%lld", run);
-
-  if (!stage_file (&ld, fd, &info, &file_read))
-    goto failed;
-  /* The file is read: the progress shows it whole while the merge runs. */
-  if (NULL != opt->progress && file_read)
-    opt->progress (opt->progress_cls, info.bytes, info.records);
-  if ('\0' == ld.generated_on[0])
-  {
-    /* No usable generated date: the list is dated by the day of import. */
-    struct tm tm;
-    gmtime_r (&start_time, &tm);
-    strftime (ld.generated_on, sizeof ld.generated_on, "%Y-%m-%d", &tm);
-  }
-
-  if ('\0' == ld.refusal[0] && 0 == ld.seq)
-    /* An empty export must not delist a whole register. */
-    snprintf (ld.refusal, sizeof ld.refusal,
-              "the list has no agency record: nothing to import");
-  if ('\0' != ld.refusal[0])
-    outcome = IMP_REFUSED;
-  else
-  {
-    if (!check_file (&ld))
-      goto failed;
-    if (0 != ld.rejects && !opt->skip_invalid)
-    {
-      outcome = IMP_REFUSED;
-      snprintf (ld.refusal, sizeof ld.refusal,
-                "%llu invalid record%s: nothing was imported (all or nothing; "
-                "--skip-invalid imports the valid ones)",
-                ld.rejects, (1 == ld.rejects) ? "" : "s");
-    }
-    else
-    {
-      if (sql_count (&ld, "SAVEPOINT", "SAVEPOINT imp_merge", 0, NULL) < 0)
-        goto failed;
-      if (!merge (&ld, &c))
-      {
-        outcome = IMP_FAILED;
-        if (sql_count (&ld, "ROLLBACK TO SAVEPOINT",
-                       "ROLLBACK TO SAVEPOINT imp_merge", 0, NULL)
-            < 0)
-          goto failed;
-        c = (struct counts){ -1, -1, -1, -1, -1, -1, -1, -1 };
-      }
-      else if (opt->dry_run)
-      {
-        changes = fetch_changes (&ld, &changes_truncated);
-        if (NULL == changes
-            || sql_count (&ld, "ROLLBACK TO SAVEPOINT",
-                          "ROLLBACK TO SAVEPOINT imp_merge", 0, NULL)
-                   < 0)
-          goto failed;
-        outcome = IMP_DRY_RUN;
-      }
-      else
-        outcome = IMP_IMPORTED;
-    }
-  }
-
-  {
-    char size[24], seen[24], ins[24], upd[24], unch[24], del[24], rej[24];
-    snprintf (size, sizeof size, "%llu", info.bytes);
-    snprintf (seen, sizeof seen, "%llu",
-              ld.licences_seen + ld.records_rejected);
-    bool merged = IMP_IMPORTED == outcome || IMP_DRY_RUN == outcome;
-    snprintf (ins, sizeof ins, "%lld", merged ? c.inserted : 0);
-    snprintf (upd, sizeof upd, "%lld", merged ? c.updated : 0);
-    snprintf (unch, sizeof unch, "%lld",
-              merged ? c.licences_staged - c.inserted - c.updated : 0);
-    snprintf (del, sizeof del, "%lld", merged ? c.delisted : 0);
-    snprintf (rej, sizeof rej, "%llu", ld.rejects);
-    const char *error = (IMP_REFUSED == outcome)  ? ld.refusal
-                        : (IMP_FAILED == outcome) ? ld.error
-                                                  : NULL;
-    const char *finish_params[]
-        = { ld.run_id,
-            imp_outcome_name (outcome),
-            error,
-            file_read ? info.sha256_hex : NULL,
-            file_read ? size : NULL,
-            ld.list_seen ? (ld.complete ? "complete" : "partial") : NULL,
-            seen,
-            ins,
-            upd,
-            unch,
-            del,
-            rej };
-    char error_copy[512];
-    snprintf (error_copy, sizeof error_copy, "%s", ld.error);
-    res = sql (&ld, "finishing the run record", sql_run_finish, 12,
-               finish_params);
-    if (NULL == res)
-      goto failed;
-    snprintf (started_at, sizeof started_at, "%s", PQgetvalue (res, 0, 0));
-    snprintf (finished_at, sizeof finished_at, "%s", PQgetvalue (res, 0, 1));
-    PQclear (res);
-    snprintf (ld.error, sizeof ld.error, "%s", error_copy);
-  }
-  {
-    char limit[24];
-    snprintf (limit, sizeof limit, "%d", IMP_REPORT_MAX_ITEMS + 1);
-    const char *params[] = { limit };
-    res = sql (&ld, "listing rejects", sql_rejects, 1, params);
-    if (NULL == res)
-      goto failed;
-    static const char *const names[] = { "line", "reason" };
-    rejects = rows_to_array (res, names, 2, &rejects_truncated);
-    PQclear (res);
-  }
-  if (sql_count (&ld, "COMMIT", "COMMIT", 0, NULL) < 0)
-  {
-    in_transaction = false;
-    goto failed;
-  }
-  in_transaction = false;
-  goto report;
-
-failed:
-  /* The transaction is lost: roll it back and record the run afresh, with
-     what C knows (the staged rejects went with the transaction). */
-  json_decref (changes);
-  json_decref (rejects);
-  changes = NULL;
-  rejects = json_array ();
-  c = (struct counts){ -1, -1, -1, -1, -1, -1, -1, -1 };
-  outcome = IMP_FAILED;
-  if (in_transaction && CONNECTION_OK == PQstatus (ld.pg))
-    PQclear (PQexec (ld.pg, "ROLLBACK"));
-  if (CONNECTION_OK != PQstatus (ld.pg))
+  if (!(begin_run (&ld) && stage_check_merge (&ld, fd) && finish_run (&ld))
+      && !record_failed_run (&ld))
   {
     *report = short_report (IMP_NO_DATABASE, ld.error);
-    json_decref (rejects);
     return IMP_NO_DATABASE;
   }
-  {
-    char start[40], size[24], seen[24], rej[24];
-    struct tm tm;
-    gmtime_r (&start_time, &tm);
-    strftime (start, sizeof start, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    snprintf (size, sizeof size, "%llu", info.bytes);
-    snprintf (seen, sizeof seen, "%llu",
-              ld.licences_seen + ld.records_rejected);
-    snprintf (rej, sizeof rej, "%llu", ld.rejects);
-    const char *params[]
-        = { opt->authority,
-            opt->file_name,
-            opt->profile_name,
-            opt->dry_run ? "true" : "false",
-            opt->skip_invalid ? "true" : "false",
-            (opt->started_by > 0) ? started_by : NULL,
-            start,
-            ld.error,
-            file_read ? info.sha256_hex : NULL,
-            file_read ? size : NULL,
-            ld.list_seen ? (ld.complete ? "complete" : "partial") : NULL,
-            seen,
-            rej };
-    char error_copy[512];
-    snprintf (error_copy, sizeof error_copy, "%s", ld.error);
-    res = sql (&ld, "recording the failed run", sql_run_failed, 13, params);
-    snprintf (ld.error, sizeof ld.error, "%s", error_copy);
-    ld.run_id[0] = '\0';
-    if (NULL != res)
-    {
-      snprintf (ld.run_id, sizeof ld.run_id, "%s", PQgetvalue (res, 0, 0));
-      snprintf (started_at, sizeof started_at, "%s", PQgetvalue (res, 0, 1));
-      snprintf (finished_at, sizeof finished_at, "%s", PQgetvalue (res, 0, 2));
-      PQclear (res);
-    }
-  }
-
-report:
-{
-  bool merged = IMP_IMPORTED == outcome || IMP_DRY_RUN == outcome;
-  const char *error = (IMP_REFUSED == outcome)  ? ld.refusal
-                      : (IMP_FAILED == outcome) ? ld.error
-                                                : NULL;
-  json_t *r = json_object ();
-  json_object_set_new (r, "import_run",
-                       ('\0' != ld.run_id[0])
-                           ? json_integer (strtoll (ld.run_id, NULL, 10))
-                           : json_null ());
-  json_object_set_new (r, "authority", json_string (opt->authority));
-  json_object_set_new (r, "file", json_string (opt->file_name));
-  json_object_set_new (r, "profile",
-                       (NULL != opt->profile_name)
-                           ? json_string (opt->profile_name)
-                           : json_null ());
-  json_object_set_new (r, "outcome", json_string (imp_outcome_name (outcome)));
-  json_object_set_new (r, "error",
-                       (NULL != error) ? json_string (error) : json_null ());
-  json_object_set_new (r, "dry_run", json_boolean (opt->dry_run));
-  json_object_set_new (r, "skip_invalid", json_boolean (opt->skip_invalid));
-  json_object_set_new (r, "scope",
-                       ld.list_seen
-                           ? json_string (ld.complete ? "complete" : "partial")
-                           : json_null ());
-  json_object_set_new (r, "generated",
-                       ('\0' != ld.generated[0]) ? json_string (ld.generated)
-                                                 : json_null ());
-  json_object_set_new (
-      r, "sha256", file_read ? json_string (info.sha256_hex) : json_null ());
-  json_object_set_new (r, "size_bytes",
-                       file_read ? json_integer ((json_int_t) info.bytes)
-                                 : json_null ());
-  json_object_set_new (r, "started_at",
-                       ('\0' != started_at[0]) ? json_string (started_at)
-                                               : json_null ());
-  json_object_set_new (r, "finished_at",
-                       ('\0' != finished_at[0]) ? json_string (finished_at)
-                                                : json_null ());
-  json_object_set_new (
-      r, "counts",
-      json_pack ("{s:I, s:o, s:o, s:o, s:o, s:I}", "seen",
-                 (json_int_t) (ld.licences_seen + ld.records_rejected),
-                 "inserted", count_or_null (merged ? c.inserted : 0), "updated",
-                 count_or_null (merged ? c.updated : 0), "unchanged",
-                 count_or_null (
-                     merged ? c.licences_staged - c.inserted - c.updated : 0),
-                 "delisted", count_or_null (merged ? c.delisted : 0),
-                 "rejected", (json_int_t) ld.rejects));
-  json_object_set_new (
-      r, "agencies",
-      /* Seen: agencies once a merge grouped the records, else records. */
-      json_pack ("{s:o, s:o, s:o, s:o}", "seen",
-                 merged ? count_or_null (c.agencies_seen)
-                        : json_integer ((json_int_t) ld.seq),
-                 "inserted", count_or_null (merged ? c.agencies_inserted : 0),
-                 "updated", count_or_null (merged ? c.agencies_updated : 0),
-                 "unchanged",
-                 count_or_null (merged ? c.agencies_seen - c.agencies_inserted
-                                             - c.agencies_updated
-                                       : 0)));
-  json_object_set_new (r, "status_changes",
-                       count_or_null (merged ? c.status_changes : 0));
-  json_object_set_new (r, "rejects",
-                       (NULL != rejects) ? rejects : json_array ());
-  json_object_set_new (r, "rejects_truncated",
-                       json_boolean (rejects_truncated));
-  json_object_set_new (r, "changes",
-                       (NULL != changes) ? changes : json_array ());
-  json_object_set_new (r, "changes_truncated",
-                       json_boolean (changes_truncated));
-  *report = r;
-}
-  return outcome;
+  *report = make_report (&ld);
+  return ld.outcome;
 }

@@ -286,7 +286,7 @@ test('hostile and broken files are all refused with a clear error, the register 
   assert.equal(await t.fingerprint(database), before);
 });
 
-test('a large file reaches the register the same as a small one: the staging survives tabs, newlines and backslashes', async () => {
+test('backslashes, quotes, tabs, newlines and every script of the region survive the COPY staging', async () => {
   const database = await h.freshDatabase({ tag: 'imp_escape' });
   const tricky = [t.agency(1, {
     name: 'Back\\slash & "Quotes" <Agency>',

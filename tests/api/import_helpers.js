@@ -10,8 +10,10 @@ const path = require('node:path');
 const h = require('./harness');
 const gen = require('../data/gen/licence-lists');
 
-// A scratch directory for the files of this test process.
+// A scratch directory for the files of this test process, removed when it
+// exits (the kill test writes a 100 MB list there).
 const SCRATCH = fs.mkdtempSync(path.join(os.tmpdir(), 'fairreg-import-test-'));
+process.on('exit', () => fs.rmSync(SCRATCH, { recursive: true, force: true }));
 let fileCounter = 0;
 
 // Writes TEXT into a new file of the scratch directory; returns its path.

@@ -98,6 +98,15 @@ test('text/xml is accepted too, and a chunked upload within the limit is read wh
   assert.equal(res.json.size_bytes, Buffer.byteLength(text));
 });
 
+test('a ministry\'s own format uploads through a built-in profile (the Thai flat export)', async () => {
+  const fixture = fs.readFileSync(path.join(h.ROOT, 'tests', 'data', 'import', 'profile-th-doe-flat.xml'));
+  const res = await upload('authority=TH-DOE&profile=th-doe-flat', fixture);
+  assert.equal(res.status, 201, res.text);
+  assert.equal(res.json.profile, 'th-doe-flat');
+  assert.ok(res.json.counts.inserted > 0);
+  assert.ok(await t.count(database, "SELECT count(*) FROM licence WHERE authority_code = 'TH-DOE'") > 0);
+});
+
 test('dry_run=true answers 200 with the changes it would make and changes nothing', async () => {
   const changed = structuredClone(BASE);
   changed[0].licences[0].status = 'suspended';
