@@ -73,6 +73,32 @@ parse_listen (const char *text)
   return 0;
 }
 
+/* Reads NAME as a byte count in [MIN, MAX], FALLBACK when unset. */
+static int
+env_bytes (const char *name, unsigned long long fallback,
+           unsigned long long min, unsigned long long max, size_t *out)
+{
+  const char *text = env_or (name, NULL);
+  if (NULL == text)
+  {
+    *out = (size_t) fallback;
+    return 0;
+  }
+  char *end;
+  errno = 0;
+  unsigned long long value = strtoull (text, &end, 10);
+  if (0 != errno || end == text || '\0' != *end || value < min || value > max)
+  {
+    fprintf (stderr,
+             "fairreg: %s=\"%s\" is not a whole number of bytes from %llu to "
+             "%llu\n",
+             name, text, min, max);
+    return -1;
+  }
+  *out = (size_t) value;
+  return 0;
+}
+
 int
 config_load (void)
 {
@@ -107,7 +133,10 @@ config_load (void)
       || 0
              != env_unsigned ("FAIRREG_STATEMENT_TIMEOUT_MS", 10000, 10,
                               3600000, &config.statement_timeout_ms)
-      || 0 != env_unsigned ("FAIRREG_CACHE_MB", 32, 0, 65536, &config.cache_mb))
+      || 0 != env_unsigned ("FAIRREG_CACHE_MB", 32, 0, 65536, &config.cache_mb)
+      || 0
+             != env_bytes ("FAIRREG_IMPORT_MAX_BYTES", 1ULL << 30, 1,
+                           1ULL << 40, &config.import_max_bytes))
     return -1;
   return 0;
 }

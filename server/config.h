@@ -25,7 +25,8 @@ struct config
   unsigned max_connections;      /* HTTP connections at once */
   unsigned connection_timeout;   /* seconds of inactivity */
   unsigned statement_timeout_ms; /* per SQL statement */
-  unsigned cache_mb;             /* response cache (cache.c); 0: none */
+  size_t import_max_bytes; /* largest streamed upload (POST /v1/imports) */
+  unsigned cache_mb;       /* response cache (cache.c); 0: none */
 };
 
 /* The process configuration; valid after config_load(). */

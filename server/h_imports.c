@@ -123,7 +123,7 @@ h_imports_create (struct request *req)
     snprintf (message, sizeof message,
               "the licence list was refused and nothing was changed: %s",
               json_string_value (json_object_get (report, "error")));
-    return reply_error_with_report (req, ERR_INVALID_FIELD, message, report);
+    return reply_error_with_report (req, ERR_IMPORT_REFUSED, message, report);
   }
   case IMP_BAD_AUTHORITY:
     json_decref (report);

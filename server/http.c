@@ -52,10 +52,6 @@ struct spooled_request
   bool spool_failed; /* a write failed (disk full): answered 500 */
 };
 
-/* The limit of streamed bodies: FAIRREG_IMPORT_MAX_BYTES (default 1 GiB),
-   read in http_serve. */
-static size_t stream_limit = (size_t) 1 << 30;
-
 static bool authorised (struct request *req);
 
 /* Anonymous reads of the public register, per client address
@@ -258,7 +254,7 @@ static size_t
 body_limit (const struct request *req)
 {
   if (BODY_XML_STREAM == req->route->body)
-    return stream_limit;
+    return config.import_max_bytes;
   return (BODY_NONE == req->route->body) ? 0 : req->route->body_limit;
 }
 
@@ -330,7 +326,7 @@ stream_append (struct request *req, const char *data, size_t size)
   struct spooled_request *spooled = (struct spooled_request *) req;
   if (req->body_refused || spooled->spool_failed)
     return;
-  if (req->body_len + size > stream_limit)
+  if (req->body_len + size > config.import_max_bytes)
   {
     req->body_refused = true;
     close (spooled->body_fd);
@@ -752,22 +748,6 @@ http_serve (void)
   if (NULL == templates)
     return 1;
   reply_set_templates (templates);
-  const char *max_upload = getenv ("FAIRREG_IMPORT_MAX_BYTES");
-  if (NULL != max_upload && '\0' != *max_upload)
-  {
-    char *end;
-    errno = 0;
-    unsigned long long value = strtoull (max_upload, &end, 10);
-    if (0 != errno || '\0' != *end || value < 1 || value > (1ULL << 40))
-    {
-      fprintf (stderr,
-               "fairreg: FAIRREG_IMPORT_MAX_BYTES=\"%s\" is not a whole "
-               "number of bytes from 1 to 1099511627776\n",
-               max_upload);
-      return 1;
-    }
-    stream_limit = (size_t) value;
-  }
   metrics_init ();
   auth_init ();
   db_configure (&config);

@@ -25,7 +25,8 @@ static const char *const agencies_params[]
 static const char *const licences_params[] = { "number", NULL };
 static const char *const sanctions_params[] = { "active", NULL };
 static const char *const export_xml_params[] = { "authority", NULL };
-static const char *const changes_params[] = { "since", "limit", "agency", NULL };
+static const char *const changes_params[]
+    = { "since", "limit", "agency", NULL };
 static const char *const feed_params[] = { "agency", NULL };
 
 /* clang-format off */

@@ -127,7 +127,7 @@ test('a refused list answers 422 with the error shape and the report, and change
   assert.equal(res.status, 422, res.text);
   assert.deepEqual(Object.keys(res.json).sort(), ['error', 'report']);
   schemas(res.json, 'ImportError');
-  assert.equal(res.json.error.code, 'invalid_field');
+  assert.equal(res.json.error.code, 'import_refused');
   assert.match(res.json.error.message, /refused/);
   assert.equal(res.json.report.outcome, 'refused');
   assert.equal(res.json.report.rejects.length, 1);
