@@ -55,6 +55,7 @@
 
 #include "cache.h"
 #include "config.h"
+#include "h_public.h"
 #include "db/db.h"
 #include "log.h"
 #include "reply.h"
@@ -68,8 +69,6 @@
 
 /* Same as the public handlers' (h_public.c): stored, revalidated each use. */
 #define PUBLIC_CACHE_CONTROL "public, max-age=0, must-revalidate"
-#define ETAG_HASH_BYTES 16
-#define ETAG_SIZE (2 * ETAG_HASH_BYTES + 3)
 
 /* ---- the version ---- */
 
@@ -177,7 +176,7 @@ struct cache_entry
   size_t key_len;
   size_t body_len;
   size_t size; /* what it counts against the budget */
-  char etag[ETAG_SIZE];
+  char etag[PUBLIC_ETAG_SIZE];
   char data[]; /* key, then body */
 };
 
@@ -671,44 +670,6 @@ cache_stop (void)
 /* ---- HTTP glue ---- */
 
 static void
-etag_of (const char *body, size_t len, char etag[ETAG_SIZE])
-{
-  unsigned char digest[ETAG_HASH_BYTES];
-  crypto_generichash (digest, sizeof digest, (const unsigned char *) body, len,
-                      NULL, 0);
-  etag[0] = '"';
-  sodium_bin2hex (etag + 1, ETAG_SIZE - 2, digest, sizeof digest);
-  etag[ETAG_SIZE - 2] = '"';
-  etag[ETAG_SIZE - 1] = '\0';
-}
-
-/* Does If-None-Match of REQ name ETAG?  (Weak comparison; "*" matches.) */
-static bool
-etag_matches (struct request *req, const char *etag)
-{
-  const char *header = request_header (req, MHD_HTTP_HEADER_IF_NONE_MATCH);
-  if (NULL == header)
-    return false;
-  size_t etag_len = strlen (etag);
-  const char *p = header;
-  while ('\0' != *p)
-  {
-    p += strspn (p, " \t,");
-    if ('*' == *p)
-      return true;
-    if (0 == strncmp (p, "W/", 2))
-      p += 2;
-    size_t len = strcspn (p, ",");
-    while (len > 0 && (' ' == p[len - 1] || '\t' == p[len - 1]))
-      len--;
-    if (len == etag_len && 0 == memcmp (p, etag, len))
-      return true;
-    p += strcspn (p, ",");
-  }
-  return false;
-}
-
-static void
 release_cb (void *cls)
 {
   cache_entry_release (cls);
@@ -719,7 +680,7 @@ static void
 reply_entry (struct request *req, const struct cache_entry *entry)
 {
   const char *etag = cache_entry_etag (entry);
-  if (etag_matches (req, etag))
+  if (public_etag_matches (req, etag))
   {
     reply_empty (req, 304);
     reply_add_header (req, MHD_HTTP_HEADER_ETAG, etag);
@@ -774,8 +735,8 @@ cache_reply_json_steal (struct request *req, const struct cache_version *made,
   if (NULL == text)
     return reply_error_default (req, ERR_INTERNAL);
   size_t len = strlen (text);
-  char etag[ETAG_SIZE];
-  etag_of (text, len, etag);
+  char etag[PUBLIC_ETAG_SIZE];
+  public_etag (text, len, etag);
   const struct cache_entry *entry = NULL;
   if (NULL != made && !req->wants_html && NULL != req->route)
     entry = cache_put ((unsigned) router_index (req->route), key, key_len, made,
@@ -786,7 +747,7 @@ cache_reply_json_steal (struct request *req, const struct cache_version *made,
     reply_entry (req, entry);
     return 0;
   }
-  if (etag_matches (req, etag))
+  if (public_etag_matches (req, etag))
     reply_empty (req, 304);
   else
     reply_text (req, 200, "application/json; charset=utf-8", text, len);

@@ -16,23 +16,19 @@
    stale from a cache. */
 #define PUBLIC_CACHE_CONTROL "public, max-age=0, must-revalidate"
 
-#define ETAG_HASH_BYTES 16
-#define ETAG_SIZE (2 * ETAG_HASH_BYTES + 3)
-
 #define CURSOR_TAG_BYTES 8
 #define CURSOR_MAX_PAYLOAD 200
 
-/* A strong entity tag: the quoted hex BLAKE2b-128 of the body. */
-static void
-etag_of (const char *body, size_t len, char etag[ETAG_SIZE])
+void
+public_etag (const char *body, size_t len, char etag[PUBLIC_ETAG_SIZE])
 {
-  unsigned char digest[ETAG_HASH_BYTES];
+  unsigned char digest[PUBLIC_ETAG_HASH_BYTES];
   crypto_generichash (digest, sizeof digest, (const unsigned char *) body, len,
                       NULL, 0);
   etag[0] = '"';
-  sodium_bin2hex (etag + 1, ETAG_SIZE - 2, digest, sizeof digest);
-  etag[ETAG_SIZE - 2] = '"';
-  etag[ETAG_SIZE - 1] = '\0';
+  sodium_bin2hex (etag + 1, PUBLIC_ETAG_SIZE - 2, digest, sizeof digest);
+  etag[PUBLIC_ETAG_SIZE - 2] = '"';
+  etag[PUBLIC_ETAG_SIZE - 1] = '\0';
 }
 
 bool
@@ -64,8 +60,8 @@ int
 public_reply_text_steal (struct request *req, const char *content_type,
                          char *text, size_t len)
 {
-  char etag[ETAG_SIZE];
-  etag_of (text, len, etag);
+  char etag[PUBLIC_ETAG_SIZE];
+  public_etag (text, len, etag);
   if (public_etag_matches (req, etag))
     reply_empty (req, 304);
   else

@@ -27,6 +27,14 @@ int public_reply_json_steal (struct request *req, json_t *data);
 int public_reply_text_steal (struct request *req, const char *content_type,
                              char *text, size_t len);
 
+/* The size of a public ETag: a quoted hex BLAKE2b-128, and its NUL. */
+#define PUBLIC_ETAG_HASH_BYTES 16
+#define PUBLIC_ETAG_SIZE (2 * PUBLIC_ETAG_HASH_BYTES + 3)
+
+/* The strong entity tag of BODY (LEN bytes), the one every public answer
+   carries, from the database or from the cache alike. */
+void public_etag (const char *body, size_t len, char etag[PUBLIC_ETAG_SIZE]);
+
 /* Does the If-None-Match header of REQ match ETAG (a quoted strong tag)?
    Weak comparison, as RFC 9110 asks for If-None-Match; "*" matches. */
 bool public_etag_matches (const struct request *req, const char *etag);
