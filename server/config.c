@@ -133,6 +133,9 @@ config_load (void)
       || 0
              != env_unsigned ("FAIRREG_STATEMENT_TIMEOUT_MS", 10000, 10,
                               3600000, &config.statement_timeout_ms)
+      || 0
+             != env_unsigned ("FAIRREG_PER_IP_CONNECTIONS", 256, 0, 65536,
+                              &config.per_ip_connections)
       || 0 != env_unsigned ("FAIRREG_CACHE_MB", 32, 0, 65536, &config.cache_mb)
       || 0
              != env_bytes ("FAIRREG_IMPORT_MAX_BYTES", 1ULL << 30, 1,

@@ -23,6 +23,7 @@ struct config
   unsigned public_per_minute;    /* public API requests per client address;
                                     0: unlimited (benchmarks) */
   unsigned max_connections;      /* HTTP connections at once */
+  unsigned per_ip_connections;   /* from one client address; 0: no limit */
   unsigned connection_timeout;   /* seconds of inactivity */
   unsigned statement_timeout_ms; /* per SQL statement */
   size_t import_max_bytes; /* largest streamed upload (POST /v1/imports) */

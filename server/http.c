@@ -778,6 +778,7 @@ http_serve (void)
       MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
       (struct sockaddr *) &addr, MHD_OPTION_THREAD_POOL_SIZE, config.threads,
       MHD_OPTION_CONNECTION_LIMIT, config.max_connections,
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, config.per_ip_connections,
       MHD_OPTION_CONNECTION_TIMEOUT, config.connection_timeout,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 64 * 1024,
       MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
