@@ -308,9 +308,7 @@ reply_stream (struct request *req, struct db_stream *db,
   MHD_add_response_header (response, "Content-Disposition", disposition);
   MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL,
                            "public, no-cache");
-  req->response = response;
-  req->status = 200;
-  return 0;
+  return reply_response (req, 200, response);
 }
 
 int

@@ -101,7 +101,7 @@ h_imports_create (struct request *req)
     .audit = &audit,
   };
   json_t *report = NULL;
-  enum imp_outcome outcome = imp_load (conn, http_body_fd (req), &opt, &report);
+  enum imp_outcome outcome = imp_load (conn, req->body_fd, &opt, &report);
   imp_profile_free (profile);
   switch (outcome)
   {

@@ -41,17 +41,6 @@
 
 static atomic_uint requests_in_flight;
 
-/* A request context with what a BODY_XML_STREAM route needs: its body goes,
-   as it arrives, into an unlinked temporary file, never into memory (an
-   import may be a gigabyte).  struct request is the first member, so the
-   struct request * handed around is also this. */
-struct spooled_request
-{
-  struct request req;
-  int body_fd;       /* the temporary file, -1 when none */
-  bool spool_failed; /* a write failed (disk full): answered 500 */
-};
-
 static bool authorised (struct request *req);
 
 /* Anonymous reads of the public register, per client address
@@ -87,11 +76,10 @@ static struct request *
 request_new (struct MHD_Connection *connection, const char *url,
              const char *method)
 {
-  struct spooled_request *spooled = calloc (1, sizeof *spooled);
-  if (NULL == spooled)
+  struct request *req = calloc (1, sizeof *req);
+  if (NULL == req)
     return NULL;
-  spooled->body_fd = -1;
-  struct request *req = &spooled->req;
+  req->body_fd = -1;
   req->connection = connection;
   req->method = method;
   req->path = url;
@@ -110,8 +98,8 @@ request_free (struct request *req)
 {
   if (NULL == req)
     return;
-  if (((struct spooled_request *) req)->body_fd >= 0)
-    close (((struct spooled_request *) req)->body_fd);
+  if (req->body_fd >= 0)
+    close (req->body_fd);
   for (unsigned i = 0; i < req->path_param_count; i++)
     free (req->path_params[i]);
   free (req->body);
@@ -307,9 +295,8 @@ stream_begin (struct request *req)
                  "the body must be application/xml or text/xml");
     return false;
   }
-  struct spooled_request *spooled = (struct spooled_request *) req;
-  spooled->body_fd = spool_open ();
-  if (spooled->body_fd < 0)
+  req->body_fd = spool_open ();
+  if (req->body_fd < 0)
   {
     log_event ("error", "cannot make a temporary file for an upload: %s",
                strerror (errno));
@@ -323,38 +310,31 @@ stream_begin (struct request *req)
 static void
 stream_append (struct request *req, const char *data, size_t size)
 {
-  struct spooled_request *spooled = (struct spooled_request *) req;
-  if (req->body_refused || spooled->spool_failed)
+  if (req->body_refused || req->body_spool_failed)
     return;
   if (req->body_len + size > config.import_max_bytes)
   {
     req->body_refused = true;
-    close (spooled->body_fd);
-    spooled->body_fd = -1;
+    close (req->body_fd);
+    req->body_fd = -1;
     return;
   }
   while (size > 0)
   {
-    ssize_t n = write (spooled->body_fd, data, size);
+    ssize_t n = write (req->body_fd, data, size);
     if (n < 0 && EINTR == errno)
       continue;
     if (n <= 0)
     {
       log_event ("error", "writing an upload to its temporary file: %s",
                  strerror (errno));
-      spooled->spool_failed = true;
+      req->body_spool_failed = true;
       return;
     }
     data += n;
     size -= (size_t) n;
     req->body_len += (size_t) n;
   }
-}
-
-int
-http_body_fd (const struct request *req)
-{
-  return ((const struct spooled_request *) req)->body_fd;
 }
 
 /* Work done when the headers are in: route, query, declared body size.
@@ -562,8 +542,7 @@ request_dispatch (struct request *req)
   if (!streamed && !authorised (req))
     return;
   if (streamed
-      && (((struct spooled_request *) req)->spool_failed
-          || 0 != lseek (http_body_fd (req), 0, SEEK_SET)))
+      && (req->body_spool_failed || 0 != lseek (req->body_fd, 0, SEEK_SET)))
   {
     reply_error (req, ERR_INTERNAL, "the upload could not be stored");
     return;

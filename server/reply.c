@@ -96,6 +96,13 @@ reply_static (struct request *req, unsigned status, const char *content_type,
 }
 
 int
+reply_response (struct request *req, unsigned status,
+                struct MHD_Response *response)
+{
+  return set_response (req, status, response, NULL);
+}
+
+int
 reply_empty (struct request *req, unsigned status)
 {
   return set_response (

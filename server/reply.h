@@ -9,6 +9,7 @@
 #define FAIRREG_REPLY_H
 
 #include <jansson.h>
+#include <microhttpd.h>
 #include <stdbool.h>
 
 struct request;
@@ -41,6 +42,11 @@ int reply_text (struct request *req, unsigned status, const char *content_type,
 /* Sends a body that lives as long as the process (embedded files): no copy. */
 int reply_static (struct request *req, unsigned status,
                   const char *content_type, const char *body, size_t len);
+
+/* Sends RESPONSE (ownership taken), made by the caller: streamed bodies
+   (MHD_create_response_from_callback).  Returns 0. */
+int reply_response (struct request *req, unsigned status,
+                    struct MHD_Response *response);
 
 /* Sends an empty body (204, 304). */
 int reply_empty (struct request *req, unsigned status);

@@ -64,6 +64,11 @@ struct request
   size_t body_len;
   size_t body_cap;
   bool body_refused; /* over the route's limit: answered 413 */
+  /* BODY_XML_STREAM routes: the body, spooled as it arrives into an unlinked
+     temporary file (an import may be a gigabyte), rewound for the handler;
+     -1 otherwise.  Closed when the request is freed. */
+  int body_fd;
+  bool body_spool_failed; /* a write failed (disk full): answered 500 */
 
   json_t *json; /* the parsed body, for routes that take JSON */
   struct principal who;

@@ -21,7 +21,7 @@ enum route_body
                       FAIRREG_IMPORT_MAX_BYTES (body_limit is unused): the
                       caller is authorised at the headers, and the body is
                       spooled as it arrives to an unlinked temporary file
-                      that the handler reads with http_body_fd() */
+                      that the handler reads from req->body_fd */
 };
 
 enum route_db
@@ -62,10 +62,6 @@ enum router_match
 enum router_match router_match (struct request *req, const char *method,
                                 const char *path, const struct route **route,
                                 char *allow, size_t allow_size);
-
-/* The spooled body of a BODY_XML_STREAM request: a file descriptor at its
-   start, owned by the request (defined in http.c). */
-int http_body_fd (const struct request *req);
 
 /* Index of ROUTE in router_routes (for metrics). */
 size_t router_index (const struct route *route);
