@@ -762,8 +762,8 @@ enum value_check
   CHECK_TIMESTAMP
 };
 
-static bool
-authority_ok (const char *s)
+bool
+imp_authority_code_ok (const char *s)
 {
   size_t len = strlen (s);
   if (len < 4 || len > 33 || !isupper ((unsigned char) s[0])
@@ -851,7 +851,7 @@ parse_field (struct problems *p, struct xpath_check *x, const xmlNode *node,
       problem (p, line, "the scope must be complete or partial, not '%s'", v);
     break;
   case CHECK_AUTHORITY:
-    if (!authority_ok (v))
+    if (!imp_authority_code_ok (v))
       problem (p, line, "the authority '%s' is not a code such as TH-DOE", v);
     break;
   case CHECK_TIMESTAMP:

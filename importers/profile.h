@@ -181,6 +181,10 @@ bool imp_profile_date (const struct imp_profile *profile, const char *text,
 bool imp_date_parse (const char *format, int year_shift, const char *text,
                      char out[11]);
 
+/* Is S an authority code as lists name them: two capitals, a hyphen, then
+   capitals, digits and hyphens, 4 to 33 characters ("PH-DMW")? */
+bool imp_authority_code_ok (const char *s);
+
 /* Plain words for a libxml2 XPath error code (XML_XPATH_...). */
 const char *imp_xpath_error_text (int code);
 

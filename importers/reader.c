@@ -681,6 +681,20 @@ scan_tag (struct reader *r, unsigned char c)
   return true;
 }
 
+/* Counts N more bytes of the text run since the last '<' (text or attribute
+   values); past IMP_MAX_TEXT_BYTES the file is refused.  False to refuse. */
+static bool
+text_run_grow (struct reader *r, size_t n)
+{
+  r->text_run += n;
+  if (r->text_run <= IMP_MAX_TEXT_BYTES)
+    return true;
+  fatal (r, (unsigned long) r->line,
+         "a text or attribute value is longer than %d bytes",
+         IMP_MAX_TEXT_BYTES);
+  return false;
+}
+
 /* Checks LEN bytes on their way to the parser.  False to refuse the file. */
 static bool
 scan (struct reader *r, const unsigned char *p, size_t len)
@@ -698,15 +712,9 @@ scan (struct reader *r, const unsigned char *p, size_t len)
         j++;
       if (j != i)
       {
-        r->text_run += j - i;
         r->after_cr = false;
-        if (r->text_run > IMP_MAX_TEXT_BYTES)
-        {
-          fatal (r, (unsigned long) r->line,
-                 "a text or attribute value is longer than %d bytes",
-                 IMP_MAX_TEXT_BYTES);
+        if (!text_run_grow (r, j - i))
           return false;
-        }
         i = j;
         if (i == len)
           break;
@@ -723,16 +731,10 @@ scan (struct reader *r, const unsigned char *p, size_t len)
         j++;
       if (j != i)
       {
-        r->text_run += j - i;
         r->after_cr = false;
         r->tag_slash = false;
-        if (r->text_run > IMP_MAX_TEXT_BYTES)
-        {
-          fatal (r, (unsigned long) r->line,
-                 "a text or attribute value is longer than %d bytes",
-                 IMP_MAX_TEXT_BYTES);
+        if (!text_run_grow (r, j - i))
           return false;
-        }
         i = j;
         if (i == len)
           break;
@@ -802,13 +804,8 @@ scan (struct reader *r, const unsigned char *p, size_t len)
 
     if ('<' == c)
       r->text_run = 0;
-    else if (++r->text_run > IMP_MAX_TEXT_BYTES)
-    {
-      fatal (r, (unsigned long) r->line,
-             "a text or attribute value is longer than %d bytes",
-             IMP_MAX_TEXT_BYTES);
+    else if (!text_run_grow (r, 1))
       return false;
-    }
 
     if (!scan_tag (r, c))
     {
@@ -2058,20 +2055,6 @@ parse_timestamp (const char *s, char utc[32], char date[11])
   return true;
 }
 
-static bool
-authority_code_ok (const char *s)
-{
-  size_t len = strlen (s);
-  if (len < 4 || len > 33 || !isupper ((unsigned char) s[0])
-      || !isupper ((unsigned char) s[1]) || '-' != s[2])
-    return false;
-  for (size_t i = 3; i < len; i++)
-    if (!isupper ((unsigned char) s[i]) && !isdigit ((unsigned char) s[i])
-        && '-' != s[i])
-      return false;
-  return true;
-}
-
 /* "<DATA>", or "<x> in the namespace urn:..." when it is not the one EXPECTED
    (NULL: none). */
 static void
@@ -2164,7 +2147,7 @@ handle_root (struct reader *r, xmlNodePtr root)
   struct imp_list list = { NULL, NULL, NULL, false };
   char q[52];
   const char *authority = v[IMP_LIST_AUTHORITY].s;
-  if (NULL != authority && !authority_code_ok (authority))
+  if (NULL != authority && !imp_authority_code_ok (authority))
   {
     fatal (r, line,
            "the authority %s is not an authority code such as "
