@@ -20,6 +20,7 @@
 #define TOKEN_BYTES 32
 
 static struct ratelimit *login_limiter;
+static struct ratelimit *filing_limiter;
 static char dummy_hash[crypto_pwhash_STRBYTES];
 static pthread_once_t dummy_hash_once = PTHREAD_ONCE_INIT;
 
@@ -29,6 +30,7 @@ auth_init (void)
   if (sodium_init () < 0)
     return -1;
   login_limiter = ratelimit_new (config.login_per_minute);
+  filing_limiter = ratelimit_new (config.complaint_per_minute);
   return 0;
 }
 
@@ -37,12 +39,20 @@ auth_release (void)
 {
   ratelimit_free (login_limiter);
   login_limiter = NULL;
+  ratelimit_free (filing_limiter);
+  filing_limiter = NULL;
 }
 
 struct ratelimit *
 auth_login_limiter (void)
 {
   return login_limiter;
+}
+
+struct ratelimit *
+auth_filing_limiter (void)
+{
+  return filing_limiter;
 }
 
 int

@@ -59,6 +59,9 @@ bool auth_token_hash (const char *text, char hash[AUTH_TOKEN_HASH_SIZE]);
 /* The limiter of failed logins per client address. */
 struct ratelimit *auth_login_limiter (void);
 
+/* The limiter of complaints filed without a token, per client address. */
+struct ratelimit *auth_filing_limiter (void);
+
 /* A password's problem, or NULL if it is acceptable (length and UTF-8). */
 const char *auth_password_problem (const char *password);
 

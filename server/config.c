@@ -110,6 +110,7 @@ config_load (void)
   config.read_database_url
       = env_or ("FAIRREG_READ_DATABASE_URL", config.database_url);
   config.public_url = env_or ("FAIRREG_PUBLIC_URL", "http://127.0.0.1:8080");
+  config.home_authority = env_or ("FAIRREG_HOME_AUTHORITY", "");
   if (0 != parse_listen (env_or ("FAIRREG_LISTEN", "127.0.0.1:8080")))
     return -1;
   if (0
@@ -138,8 +139,25 @@ config_load (void)
                               &config.per_ip_connections)
       || 0 != env_unsigned ("FAIRREG_CACHE_MB", 32, 0, 65536, &config.cache_mb)
       || 0
+             != env_unsigned ("FAIRREG_COMPLAINT_PER_MINUTE", 10, 0, 100000,
+                              &config.complaint_per_minute)
+      || 0
+             != env_unsigned ("FAIRREG_COMPLAINT_ACK_DAYS", 7, 1, 365,
+                              &config.complaint_ack_days)
+      || 0
+             != env_unsigned ("FAIRREG_COMPLAINT_RESOLVE_DAYS", 60, 1, 3650,
+                              &config.complaint_resolve_days)
+      || 0
              != env_bytes ("FAIRREG_IMPORT_MAX_BYTES", 1ULL << 30, 1,
                            1ULL << 40, &config.import_max_bytes))
+    return -1;
+  /* Sanctions: demerit points in force that flag an agency. */
+  if (0
+          != env_unsigned ("FAIRREG_DEMERIT_SURVEILLANCE", 10, 1, 1000000,
+                           &config.demerit_surveillance)
+      || 0
+             != env_unsigned ("FAIRREG_DEMERIT_SUSPENSION", 20, 1, 1000000,
+                              &config.demerit_suspension))
     return -1;
   return 0;
 }

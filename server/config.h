@@ -28,6 +28,17 @@ struct config
   unsigned statement_timeout_ms; /* per SQL statement */
   size_t import_max_bytes; /* largest streamed upload (POST /v1/imports) */
   unsigned cache_mb;       /* response cache (cache.c); 0: none */
+  /* Complaints */
+  unsigned complaint_per_minute;   /* filed without a token, per address */
+  unsigned complaint_ack_days;     /* acknowledgement due after filing */
+  unsigned complaint_resolve_days; /* resolution due after filing */
+  /* The authority of complaints about an agency the registry does not
+     know; "" = none, until an admin hands them over. */
+  const char *home_authority;
+  /* Sanctions */
+  unsigned demerit_surveillance; /* demerit points in force that put an
+                                    agency under surveillance */
+  unsigned demerit_suspension;   /* ... that propose its suspension */
 };
 
 /* The process configuration; valid after config_load(). */

@@ -1,14 +1,19 @@
 /*
  * GET /v1/licences?number= (the check a worker makes with the number a
  * recruiter showed them: spaces, case, hyphens, dots and slashes do not
- * matter) and GET /v1/licences/{id}.
+ * matter) and GET /v1/licences/{id}; and for staff POST
+ * /v1/licences/{id}/status, a direct change of the listed status with a
+ * reason (admins, and inspectors of the issuing authority: the rule is in
+ * fr_licence_set_status, schema/0060_inspections_sanctions.sql).
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cache.h"
 #include "db/licences.h"
 #include "h_public.h"
+#include "h_staff.h"
 #include "handlers.h"
 #include "reply.h"
 
@@ -65,4 +70,23 @@ h_licence_get (struct request *req)
     break;
   }
   return reply_error_default (req, ERR_UNAVAILABLE);
+}
+
+int
+h_licence_status_set (struct request *req)
+{
+  int64_t id;
+  if (!request_path_id (req, 0, &id))
+    return reply_error (req, ERR_BAD_ID, "the licence id must be a number");
+  struct db_conn *conn = request_db (req);
+  if (NULL == conn)
+    return reply_error_default (req, ERR_UNAVAILABLE);
+  char *body = staff_body_text (req);
+  if (NULL == body)
+    return 0;
+  struct db_audit_context audit = request_audit (req);
+  struct db_call call;
+  db_licence_set_status (conn, &audit, id, body, &call);
+  free (body);
+  return staff_reply_call (req, &call, 200, NULL);
 }

@@ -40,12 +40,29 @@ int h_authorities_list (struct request *req);
 int h_agencies_list (struct request *req);
 int h_agency_get (struct request *req);
 
-/* h_licences.c: licence lookup by number and by id (public) */
+/* h_licences.c: licence lookup by number and by id (public); the staff's
+   direct status change */
 int h_licences_lookup (struct request *req);
 int h_licence_get (struct request *req);
+int h_licence_status_set (struct request *req);
 
-/* h_sanctions.c: the public sanctions list */
+/* h_sanctions.c: the public sanctions list; the staff's sanctions and an
+   agency's standing (demerit points) */
 int h_sanctions_list (struct request *req);
+int h_sanctions_create (struct request *req);
+int h_sanction_get (struct request *req);
+int h_sanction_lift (struct request *req);
+int h_sanctions_staff_list (struct request *req);
+int h_agency_standing (struct request *req);
+
+/* h_inspections.c: the checklist, and inspections (plan, findings, close) */
+int h_checklist_get (struct request *req);
+int h_inspections_create (struct request *req);
+int h_inspections_list (struct request *req);
+int h_inspection_get (struct request *req);
+int h_inspection_update (struct request *req);
+int h_inspection_finding_put (struct request *req);
+int h_inspection_close (struct request *req);
 
 /* h_exports.c: the streamed open-data exports (public) */
 int h_export_licences_csv (struct request *req);
@@ -55,5 +72,21 @@ int h_export_licences_xml (struct request *req);
 /* h_changes.c: the change feed, JSON and Atom (public) */
 int h_changes_list (struct request *req);
 int h_feed_licences (struct request *req);
+
+/* h_stats.c: complaint statistics (public; unsuppressed for analysts) */
+int h_stats_complaints (struct request *req);
+
+/* h_audit.c: the audit log (admin) */
+int h_audit_list (struct request *req);
+
+/* h_complaints.c: filing, the worker's status page, the staff's casework */
+int h_complaints_create (struct request *req);
+int h_complaint_status (struct request *req);
+int h_complaints_list (struct request *req);
+int h_complaint_get (struct request *req);
+int h_complaint_update (struct request *req);
+int h_complaint_assign (struct request *req);
+int h_complaint_move (struct request *req);
+int h_complaint_note (struct request *req);
 
 #endif

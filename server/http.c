@@ -487,6 +487,8 @@ authorised (struct request *req)
   }
   if (ROLE_NONE == req->route->roles)
     return true;
+  if (!req->who.authenticated && 0 != (req->route->roles & ROLE_ANONYMOUS))
+    return true;
   if (!req->who.authenticated)
   {
     reply_error_default (req, ERR_UNAUTHENTICATED);

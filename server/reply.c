@@ -187,6 +187,19 @@ reply_error (struct request *req, enum error_code code, const char *message_fmt,
 }
 
 int
+reply_error_extra_steal (struct request *req, enum error_code code,
+                         json_t *extra, const char *message)
+{
+  json_t *body = json_pack ("{s:{s:s, s:s}}", "error", "code",
+                            error_table[code].wire_code, "message", message);
+  if (NULL != body && NULL != extra)
+    json_object_update (json_object_get (body, "error"), extra);
+  json_decref (extra);
+  req->error_code = error_table[code].wire_code;
+  return reply_json_steal (req, error_table[code].status, body);
+}
+
+int
 reply_error_default (struct request *req, enum error_code code)
 {
   return reply_error (req, code, NULL);

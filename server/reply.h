@@ -58,6 +58,12 @@ int reply_error (struct request *req, enum error_code code,
                  const char *message_fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
+/* The same with the members of EXTRA (an object, ownership taken; may be
+   NULL) added beside code and message, e.g. the allowed next statuses of a
+   refused move.  MESSAGE is sent as it is. */
+int reply_error_extra_steal (struct request *req, enum error_code code,
+                             json_t *extra, const char *message);
+
 /* Adds a header to the reply about to be sent (call after a reply_*). */
 void reply_add_header (struct request *req, const char *name,
                        const char *value);

@@ -80,6 +80,15 @@ request_db (struct request *req)
                                                        : DB_KIND_APP);
 }
 
+struct db_conn *
+request_db_elevated (struct request *req, unsigned roles, bool *elevated)
+{
+  *elevated = req->who.authenticated && 0 != (req->who.role & roles);
+  if (*elevated)
+    return db_thread_conn (DB_KIND_APP);
+  return request_db (req);
+}
+
 struct db_audit_context
 request_audit (const struct request *req)
 {

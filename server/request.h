@@ -27,6 +27,9 @@ enum role
   ROLE_INSPECTOR = 1 << 1,
   ROLE_ATTACHE = 1 << 2,
   ROLE_ANALYST = 1 << 3,
+  /* In a route's mask beside staff roles: callers without a token may call
+     it too (a staff token of another role is still refused). */
+  ROLE_ANONYMOUS = 1 << 4,
 };
 #define ROLE_STAFF (ROLE_ADMIN | ROLE_INSPECTOR | ROLE_ATTACHE | ROLE_ANALYST)
 
@@ -99,6 +102,14 @@ bool request_path_id (const struct request *req, unsigned i, int64_t *id);
    (role fairreg_public) for public routes, the application connection for
    staff routes.  NULL when the database is unreachable: answer ERR_UNAVAILABLE. */
 struct db_conn *request_db (struct request *req);
+
+/* request_db(), except that a caller authenticated with one of ROLES gets the
+   application connection (role fairreg_app) even on a public route: for the
+   public answers that some staff see in full (the unsuppressed complaint
+   statistics).  Sets *ELEVATED to whether it did.  NULL when the database is
+   unreachable: answer ERR_UNAVAILABLE. */
+struct db_conn *request_db_elevated (struct request *req, unsigned roles,
+                                     bool *elevated);
 
 /* The audit context of writes made for this request: its caller, id and
    client address. */

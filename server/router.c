@@ -24,10 +24,25 @@ static const char *const agencies_params[]
     = { "q", "country", "standing", "limit", "cursor", NULL };
 static const char *const licences_params[] = { "number", NULL };
 static const char *const sanctions_params[] = { "active", NULL };
+static const char *const staff_sanctions_params[]
+    = { "agency", "kind", "in_force", "limit", "cursor", NULL };
+static const char *const inspections_params[]
+    = { "agency", "status", "due_before", "follow_up_overdue",
+        "mine",   "limit",  "cursor",     NULL };
 static const char *const export_xml_params[] = { "authority", NULL };
 static const char *const changes_params[]
     = { "since", "limit", "agency", NULL };
 static const char *const feed_params[] = { "agency", NULL };
+static const char *const stats_params[] = { "group_by", "from", "to", NULL };
+static const char *const audit_params[]
+    = { "entity", "entity_id", "actor_user_id", "request_id", "action",
+        "from",   "to",        "limit",         "cursor",     NULL };
+static const char *const complaints_params[]
+    = { "status",  "agency", "assigned", "overdue",
+        "mission", "limit",  "cursor",   NULL };
+
+#define ROLE_CASEWORK (ROLE_ADMIN | ROLE_INSPECTOR)
+#define ROLE_CASE_READERS (ROLE_ADMIN | ROLE_INSPECTOR | ROLE_ATTACHE)
 
 /* clang-format off */
 const struct route router_routes[] = {
@@ -64,6 +79,40 @@ const struct route router_routes[] = {
   { "GET",    "/v1/export/licences.xml",   h_export_licences_xml,  ROLE_NONE, export_xml_params, BODY_NONE, 0, DB_PUBLIC, NULL },
   { "GET",    "/v1/changes",               h_changes_list,     ROLE_NONE,  changes_params, BODY_NONE, 0,     DB_PUBLIC, NULL },
   { "GET",    "/feeds/licences.atom",      h_feed_licences,    ROLE_NONE,  feed_params,   BODY_NONE, 0,      DB_PUBLIC, NULL },
+
+  /* Public, suppressed; an analyst's or administrator's token gets every
+     count, read on the application connection (h_stats.c decides). */
+  { "GET",    "/v1/stats/complaints",      h_stats_complaints, ROLE_NONE,  stats_params,  BODY_NONE, 0,      DB_PUBLIC, NULL },
+  { "GET",    "/v1/audit",                 h_audit_list,       ROLE_ADMIN, audit_params,  BODY_NONE, 0,      DB_APP,    NULL },
+
+  /* Complaints: filed by anyone but analysts; who sees which is decided in
+     schema/0051_complaints.sql. */
+  { "POST",   "/v1/complaints",            h_complaints_create, ROLE_ANONYMOUS | ROLE_CASE_READERS, no_params, BODY_JSON, 64 * KB, DB_APP, NULL },
+  { "GET",    "/v1/complaint-status/{reference}", h_complaint_status, ROLE_NONE, no_params, BODY_NONE, 0, DB_PUBLIC, NULL },
+  { "GET",    "/v1/complaints",            h_complaints_list,  ROLE_CASE_READERS, complaints_params, BODY_NONE, 0, DB_APP, NULL },
+  { "GET",    "/v1/complaints/{id}",       h_complaint_get,    ROLE_CASE_READERS, no_params, BODY_NONE, 0,    DB_APP,    NULL },
+  { "PATCH",  "/v1/complaints/{id}",       h_complaint_update, ROLE_CASEWORK, no_params,     BODY_JSON, 4 * KB, DB_APP,    NULL },
+  { "POST",   "/v1/complaints/{id}/assignment", h_complaint_assign, ROLE_CASEWORK, no_params, BODY_JSON, 4 * KB, DB_APP, NULL },
+  { "POST",   "/v1/complaints/{id}/status", h_complaint_move,  ROLE_CASE_READERS, no_params, BODY_JSON, 32 * KB, DB_APP, NULL },
+  { "POST",   "/v1/complaints/{id}/notes", h_complaint_note,   ROLE_CASE_READERS, no_params, BODY_JSON, 32 * KB, DB_APP, NULL },
+
+  /* Inspections, sanctions and direct licence status decisions: admins and
+     inspectors (of their own authority: schema/0060_inspections_sanctions.sql
+     decides which inspection, agency and licence).  GET /v1/sanctions above
+     stays the public list; staff read every sanction at /v1/staff/sanctions. */
+  { "GET",    "/v1/checklist",             h_checklist_get,    ROLE_STAFF, no_params,     BODY_NONE, 0,      DB_APP,    NULL },
+  { "POST",   "/v1/inspections",           h_inspections_create, ROLE_CASEWORK, no_params, BODY_JSON, 16 * KB, DB_APP,  NULL },
+  { "GET",    "/v1/inspections",           h_inspections_list, ROLE_CASEWORK, inspections_params, BODY_NONE, 0, DB_APP, NULL },
+  { "GET",    "/v1/inspections/{id}",      h_inspection_get,   ROLE_CASEWORK, no_params,  BODY_NONE, 0,      DB_APP,    NULL },
+  { "PATCH",  "/v1/inspections/{id}",      h_inspection_update, ROLE_CASEWORK, no_params, BODY_JSON, 4 * KB, DB_APP,    NULL },
+  { "PUT",    "/v1/inspections/{id}/findings/{item}", h_inspection_finding_put, ROLE_CASEWORK, no_params, BODY_JSON, 16 * KB, DB_APP, NULL },
+  { "POST",   "/v1/inspections/{id}/close", h_inspection_close, ROLE_CASEWORK, no_params, BODY_JSON, 32 * KB, DB_APP,    NULL },
+  { "POST",   "/v1/sanctions",             h_sanctions_create, ROLE_CASEWORK, no_params,  BODY_JSON, 8 * KB, DB_APP,    NULL },
+  { "GET",    "/v1/sanctions/{id}",        h_sanction_get,     ROLE_CASEWORK, no_params,  BODY_NONE, 0,      DB_APP,    NULL },
+  { "POST",   "/v1/sanctions/{id}/lift",   h_sanction_lift,    ROLE_CASEWORK, no_params,  BODY_JSON, 8 * KB, DB_APP,    NULL },
+  { "GET",    "/v1/staff/sanctions",       h_sanctions_staff_list, ROLE_CASEWORK, staff_sanctions_params, BODY_NONE, 0, DB_APP, NULL },
+  { "GET",    "/v1/agencies/{id}/standing", h_agency_standing, ROLE_CASEWORK, no_params,  BODY_NONE, 0,      DB_APP,    NULL },
+  { "POST",   "/v1/licences/{id}/status",  h_licence_status_set, ROLE_CASEWORK, no_params, BODY_JSON, 8 * KB, DB_APP,   NULL },
 };
 /* clang-format on */
 

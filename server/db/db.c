@@ -266,6 +266,18 @@ log_failure (const char *what, const PGresult *res, PGconn *pg)
              (may_quote_values || NULL == primary) ? "" : primary);
 }
 
+/* A casework function's refusal of the client's request (SQLSTATE FR001,
+   FR403, FR404, FR409, FR422; schema/0050_casework_common.sql): answered as a
+   4xx, not a failure worth logging.  FR002 (an append-only table written) is
+   a bug and is logged. */
+static bool
+is_refusal (const PGresult *res)
+{
+  const char *state = PQresultErrorField (res, PG_DIAG_SQLSTATE);
+  return NULL != state && 0 == strncmp (state, "FR", 2)
+         && 0 != strcmp (state, "FR002");
+}
+
 /* Drops a lost connection so the next request reconnects. */
 static void
 note_if_lost (struct db_conn *conn)
@@ -319,7 +331,8 @@ db_run (struct db_conn *conn, const struct db_statement *st, int nparams,
   }
   *qs = db_result_qs (res);
   if (*qs < 0 && !db_is_sqlstate (res, "23505")
-      && !db_is_sqlstate (res, "40001") && !db_is_sqlstate (res, "40P01"))
+      && !db_is_sqlstate (res, "40001") && !db_is_sqlstate (res, "40P01")
+      && !is_refusal (res))
     log_failure (st->name, res, conn->pg);
   return res;
 }

@@ -1,6 +1,7 @@
 /*
  * SQL of the public licence lookups (see licences.h).  The JSON is made by
- * the database; these functions only parse its one value.
+ * the database; these functions only parse its one value.  The staff's
+ * status change calls a function of schema/0060_inspections_sanctions.sql.
  */
 #include <stdio.h>
 
@@ -43,4 +44,18 @@ db_licence_get (struct db_conn *conn, int64_t id, json_t **licence)
   }
   PQclear (res);
   return found;
+}
+
+DB_STATEMENT (licences_set_status,
+              "SELECT fr_licence_set_status($1::bigint, $2::jsonb)");
+
+void
+db_licence_set_status (struct db_conn *conn,
+                       const struct db_audit_context *audit, int64_t id,
+                       const char *body, struct db_call *out)
+{
+  char id_text[24];
+  snprintf (id_text, sizeof id_text, "%lld", (long long) id);
+  const char *params[] = { id_text, body };
+  db_call_json (conn, audit, &licences_set_status, 2, params, out);
 }

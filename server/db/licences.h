@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "db/call.h"
 #include "db/db.h"
 
 /* The public label of a history row's source: a change made by a user is a
@@ -46,5 +47,13 @@ json_t *db_licences_by_number (struct db_conn *conn, const char *number);
 /* The licence ID as a licence object into *LICENCE (new reference). */
 enum db_lookup db_licence_get (struct db_conn *conn, int64_t id,
                                json_t **licence);
+
+/* Staff: sets the listed status of licence ID from BODY ({status, reason,
+   effective_on}) and appends its history row (source user), through
+   fr_licence_set_status (schema/0060_inspections_sanctions.sql); answers
+   {licence (as staff read it), changed}.  See db/call.h for the outcome. */
+void db_licence_set_status (struct db_conn *conn,
+                            const struct db_audit_context *audit, int64_t id,
+                            const char *body, struct db_call *out);
 
 #endif

@@ -7,7 +7,9 @@
 #define FAIRREG_DB_SANCTIONS_H
 
 #include <jansson.h>
+#include <stdint.h>
 
+#include "db/call.h"
 #include "db/db.h"
 
 /* The sanction object, as a SQL json expression over pub_sanction AS s:
@@ -30,5 +32,49 @@
    is -1, those in force when 1, those not in force when 0.  An array of
    sanction objects, or NULL if the database failed. */
 json_t *db_sanctions_list (struct db_conn *conn, int active);
+
+/* Staff: the decisions themselves, through the functions of
+   schema/0060_inspections_sanctions.sql (see db/call.h for the outcome).
+   The demerit thresholds come from the configuration
+   (FAIRREG_DEMERIT_SURVEILLANCE, FAIRREG_DEMERIT_SUSPENSION). */
+
+/* Records the sanction BODY (the request's JSON as text); answers
+   {sanction, standing, status_changes}. */
+void db_sanction_create (struct db_conn *conn,
+                         const struct db_audit_context *audit, const char *body,
+                         struct db_call *out);
+
+/* Lifts sanction ID with BODY ({lifted_on, lift_reason}); answers
+   {sanction, standing, status_changes}. */
+void db_sanction_lift (struct db_conn *conn,
+                       const struct db_audit_context *audit, int64_t id,
+                       const char *body, struct db_call *out);
+
+/* Sanction ID as staff read it: {sanction, standing}. */
+void db_sanction_get (struct db_conn *conn,
+                      const struct db_audit_context *audit, int64_t id,
+                      struct db_call *out);
+
+/* Filters of the staff list; NULL / -1 / 0 for none. */
+struct db_sanction_filter
+{
+  int64_t agency_id;
+  const char *kind;
+  int in_force;      /* -1: either, 0: not in force, 1: in force */
+  int64_t before_id; /* keyset: ids below this one */
+  unsigned limit;
+};
+
+/* The sanctions the caller may see, public or not, newest first: an array. */
+void db_sanctions_staff_list (struct db_conn *conn,
+                              const struct db_audit_context *audit,
+                              const struct db_sanction_filter *filter,
+                              struct db_call *out);
+
+/* The standing of agency ID: {agency, in_good_standing, points,
+   surveillance, suspension_proposed, thresholds}. */
+void db_agency_standing (struct db_conn *conn,
+                         const struct db_audit_context *audit, int64_t id,
+                         struct db_call *out);
 
 #endif

@@ -1,5 +1,6 @@
 // The permission matrix, cell by cell: every route of routes.js called by
-// every kind of caller.  A caller the route does not let in gets 401
+// every kind of caller, each answer checked against /openapi.json too (so
+// that the live contract covers every route, staff ones included).  A caller the route does not let in gets 401
 // unauthenticated (anonymous on a staff route) or 403 forbidden (a staff role
 // the route does not name); a caller it lets in gets the exact success status
 // of a valid request.
@@ -9,8 +10,10 @@ const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./harness');
 const { CALLERS, LICENCE_LIST, LICENCE_NUMBER, ROUTES, allows } = require('./routes');
+const { documentChecker } = require('./openapi_check');
 
 let server;
+let checker; // every cell's answer must be as /openapi.json documents it
 let counter = 0;
 const ctx = {
   users: {
@@ -46,6 +49,47 @@ async function seedRegister() {
   ctx.register.agencyId = licence.agency.id;
 }
 
+// Files a new complaint about the matrix agency as the attaché, so that the
+// admin, the inspector (PH-DMW) and the attaché (MM-EMB-BKK) may all see it;
+// resolves with {id, reference}.
+ctx.newComplaint = async () => {
+  const res = await h.api(server.url, 'POST', '/v1/complaints', {
+    token: ctx.users.attache.token,
+    json: { agency_id: registered(ctx, 'agencyId'), categories: ['deception'], description: 'matrix complaint' },
+  });
+  if (res.status !== 201) throw new Error(`filing the matrix complaint answered ${res.status}: ${res.text}`);
+  return res.json;
+};
+
+// Plans a new inspection of the matrix agency as the admin, with the
+// inspector (PH-DMW) on it, so that each cell that closes or changes one has
+// its own; resolves with the inspection.
+ctx.newInspection = async () => {
+  const res = await h.api(server.url, 'POST', '/v1/inspections', {
+    token: ctx.users.admin.token,
+    json: { agency_id: registered(ctx, 'agencyId'), kind: 'routine', planned_on: '2026-12-01', inspectors: [ctx.users.inspector.id] },
+  });
+  if (res.status !== 201) throw new Error(`planning the matrix inspection answered ${res.status}: ${res.text}`);
+  return res.json.inspection;
+};
+
+// Records a new warning on the matrix agency as the admin for PH-DMW (so the
+// inspector may read and lift it); resolves with the sanction.
+ctx.newSanction = async () => {
+  const res = await h.api(server.url, 'POST', '/v1/sanctions', {
+    token: ctx.users.admin.token,
+    json: { kind: 'warning', agency_id: registered(ctx, 'agencyId'), reason: 'matrix warning', authority: 'PH-DMW' },
+  });
+  if (res.status !== 201) throw new Error(`recording the matrix sanction answered ${res.status}: ${res.text}`);
+  return res.json.sanction;
+};
+
+function registered(context, name) {
+  const value = context.register[name];
+  if (value === undefined) throw new Error(`no ${name}: the setup import failed: ${context.register.error}`);
+  return value;
+}
+
 before(async () => {
   const database = await h.freshDatabase({ tag: 'perm' });
   for (const user of Object.values(ctx.users)) {
@@ -53,6 +97,7 @@ before(async () => {
     user.id = await h.addUser({ database, email: user.email, role: user.role, org: user.org, password: user.password });
   }
   server = await h.startServer({ database });
+  checker = documentChecker(JSON.parse((await h.api(server.url, 'GET', '/openapi.json')).text));
   for (const caller of CALLERS.filter((c) => c !== 'anonymous')) {
     const user = ctx.users[caller];
     user.token = await h.login(server.url, user.email, user.password);
@@ -80,12 +125,14 @@ for (const route of ROUTES) {
       const expected = allowed ? String(route.status)
         : caller === 'anonymous' ? '401 unauthenticated' : '403 forbidden';
       test(`${caller}: ${expected}`, async () => {
-        const path = route.path ? route.path(ctx) : route.pattern;
+        const path = route.path ? await route.path(ctx) : route.pattern;
         assert.ok(!path.includes('{'), `the line of ${route.pattern} needs a path()`);
         const request = route.request ? route.request(ctx, caller) : {};
         const res = await h.api(server.url, route.method, path, {
           ...request, token: await tokenFor(route, caller),
         });
+        assert.deepEqual(checker.checkCall(route.method, route.pattern, res), [],
+          `${caller} ${route.method} ${path}: the answer is not as documented: ${res.text.slice(0, 300)}`);
         if (allowed) {
           assert.equal(res.status, route.status, `${caller} ${route.method} ${path}: ${res.text}`);
         } else if (caller === 'anonymous') {

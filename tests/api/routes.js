@@ -6,8 +6,9 @@
 //
 //   access   'public': anyone, with or without a token;
 //            'staff': any staff role (admin, inspector, attache, analyst);
-//            an array of roles: only those.
-//   path     (ctx) => a concrete address for the pattern, when it has {ids}.
+//            an array of callers: only those ('anonymous': without a token).
+//   path     (ctx) => a concrete address for the pattern, when it has {ids}
+//            (may be async).
 //   request  (ctx, caller) => {json, body, headers}: a valid request.
 //   status   what a valid request by an allowed caller answers.
 //   consumesToken  the call uses its token up (so each cell gets a new one).
@@ -114,11 +115,121 @@ const ROUTES = [
   },
   { method: 'GET', pattern: '/v1/changes', access: 'public', status: 200 },
   { method: 'GET', pattern: '/feeds/licences.atom', access: 'public', status: 200 },
+
+  // Complaints: anyone files but analysts; the staff lines work on a new
+  // complaint that the attaché files about the matrix agency (PH-DMW), so
+  // that the inspector (PH-DMW) and the attaché (MM-EMB-BKK) may see it.
+  {
+    method: 'POST', pattern: '/v1/complaints', access: ['anonymous', 'admin', 'inspector', 'attache'], status: 201,
+    request: (ctx) => ({ json: { agency_id: registered(ctx, 'agencyId'), categories: ['recruitment_fees'], description: 'matrix' } }),
+  },
+  {
+    method: 'GET', pattern: '/v1/complaint-status/{reference}', access: 'public', status: 200,
+    path: async (ctx) => `/v1/complaint-status/${(await ctx.newComplaint()).reference}`,
+  },
+  { method: 'GET', pattern: '/v1/complaints', access: ['admin', 'inspector', 'attache'], status: 200 },
+  {
+    method: 'GET', pattern: '/v1/complaints/{id}', access: ['admin', 'inspector', 'attache'], status: 200,
+    path: async (ctx) => `/v1/complaints/${(await ctx.newComplaint()).id}`,
+  },
+  {
+    method: 'PATCH', pattern: '/v1/complaints/{id}', access: ['admin', 'inspector'], status: 200,
+    path: async (ctx) => `/v1/complaints/${(await ctx.newComplaint()).id}`,
+    request: () => ({ json: { priority: 'high' } }),
+  },
+  {
+    method: 'POST', pattern: '/v1/complaints/{id}/assignment', access: ['admin', 'inspector'], status: 200,
+    path: async (ctx) => `/v1/complaints/${(await ctx.newComplaint()).id}/assignment`,
+    request: (ctx) => ({ json: { assigned_to: ctx.users.inspector.id } }),
+  },
+  {
+    method: 'POST', pattern: '/v1/complaints/{id}/status', access: ['admin', 'inspector', 'attache'], status: 200,
+    path: async (ctx) => `/v1/complaints/${(await ctx.newComplaint()).id}/status`,
+    // an attaché may only withdraw
+    request: (ctx, caller) => ({ json: { status: caller === 'attache' ? 'withdrawn' : 'acknowledged' } }),
+  },
+  {
+    method: 'POST', pattern: '/v1/complaints/{id}/notes', access: ['admin', 'inspector', 'attache'], status: 200,
+    path: async (ctx) => `/v1/complaints/${(await ctx.newComplaint()).id}/notes`,
+    request: () => ({ json: { note: 'matrix note', public: false } }),
+  },
+
+  // Public; analysts and admins get the unsuppressed counts (stats.test.js).
+  {
+    method: 'GET', pattern: '/v1/stats/complaints', access: 'public', status: 200,
+    path: () => '/v1/stats/complaints?group_by=sex,month&from=2026-01&to=2026-12',
+  },
+  { method: 'GET', pattern: '/v1/audit', access: ['admin'], status: 200 },
+
+  // Inspections, sanctions and licence status decisions: admins and
+  // inspectors (the checklist: any staff).  The lines that change or close
+  // one work on a new inspection or sanction of the matrix agency (PH-DMW)
+  // that permissions.test.js makes as the admin.
+  { method: 'GET', pattern: '/v1/checklist', access: 'staff', status: 200 },
+  {
+    method: 'POST', pattern: '/v1/inspections', access: ['admin', 'inspector'], status: 201,
+    request: (ctx, caller) => ({
+      json: {
+        agency_id: registered(ctx, 'agencyId'), kind: 'routine', planned_on: '2026-12-01',
+        ...(caller === 'inspector' ? {} : { inspectors: [ctx.users.inspector.id] }),
+      },
+    }),
+  },
+  { method: 'GET', pattern: '/v1/inspections', access: ['admin', 'inspector'], status: 200 },
+  {
+    method: 'GET', pattern: '/v1/inspections/{id}', access: ['admin', 'inspector'], status: 200,
+    path: async (ctx) => `/v1/inspections/${(await ctx.newInspection()).id}`,
+  },
+  {
+    method: 'PATCH', pattern: '/v1/inspections/{id}', access: ['admin', 'inspector'], status: 200,
+    path: async (ctx) => `/v1/inspections/${(await ctx.newInspection()).id}`,
+    request: () => ({ json: { status: 'in_progress', planned_on: '2026-12-02' } }),
+  },
+  {
+    method: 'PUT', pattern: '/v1/inspections/{id}/findings/{item}', access: ['admin', 'inspector'], status: 200,
+    path: async (ctx) => `/v1/inspections/${(await ctx.newInspection()).id}/findings/RECORDS_MISSING`,
+    request: () => ({ json: { result: 'breach', note: 'matrix finding' } }),
+  },
+  {
+    method: 'POST', pattern: '/v1/inspections/{id}/close', access: ['admin', 'inspector'], status: 200,
+    path: async (ctx) => `/v1/inspections/${(await ctx.newInspection()).id}/close`,
+    request: () => ({ json: { outcome: 'matrix outcome', done_on: '2026-01-15' } }),
+  },
+  {
+    method: 'POST', pattern: '/v1/sanctions', access: ['admin', 'inspector'], status: 201,
+    request: (ctx, caller) => ({
+      json: {
+        kind: 'warning', agency_id: registered(ctx, 'agencyId'), reason: 'matrix warning',
+        ...(caller === 'inspector' ? {} : { authority: 'PH-DMW' }),
+      },
+    }),
+  },
+  {
+    method: 'GET', pattern: '/v1/sanctions/{id}', access: ['admin', 'inspector'], status: 200,
+    path: async (ctx) => `/v1/sanctions/${(await ctx.newSanction()).id}`,
+  },
+  {
+    method: 'POST', pattern: '/v1/sanctions/{id}/lift', access: ['admin', 'inspector'], status: 200,
+    path: async (ctx) => `/v1/sanctions/${(await ctx.newSanction()).id}/lift`,
+    request: () => ({ json: { lift_reason: 'matrix appeal' } }),
+  },
+  { method: 'GET', pattern: '/v1/staff/sanctions', access: ['admin', 'inspector'], status: 200 },
+  {
+    method: 'GET', pattern: '/v1/agencies/{id}/standing', access: ['admin', 'inspector'], status: 200,
+    path: (ctx) => `/v1/agencies/${registered(ctx, 'agencyId')}/standing`,
+  },
+  {
+    method: 'POST', pattern: '/v1/licences/{id}/status', access: ['admin', 'inspector'], status: 200,
+    path: (ctx) => `/v1/licences/${registered(ctx, 'licenceId')}/status`,
+    // the listed status again: valid for every caller, and changes nothing
+    request: () => ({ json: { status: 'active', reason: 'matrix confirmation' } }),
+  },
 ];
 
 // Does the route let CALLER (a name of CALLERS) in?
 function allows(route, caller) {
   if (route.access === 'public') return true;
+  if (Array.isArray(route.access) && route.access.includes(caller)) return true;
   if (caller === 'anonymous') return false;
   if (route.access === 'staff') return true;
   return route.access.includes(caller);

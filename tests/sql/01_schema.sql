@@ -22,8 +22,7 @@ SELECT views_are('public', ARRAY[
   'sanction_status', 'licence_effective', 'agency_standing',
   'pub_authority', 'pub_agency', 'pub_agency_name', 'pub_branch', 'pub_officer',
   'pub_personnel', 'pub_licence', 'pub_licence_history', 'pub_sanction',
-  'pub_agency_activity', 'pub_complaint_status', 'pub_complaint_event',
-  'pub_register_version'],
+  'pub_agency_activity', 'pub_register_version'],
   'schema public holds exactly the derived and public views');
 
 SELECT is_empty($$

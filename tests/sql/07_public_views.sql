@@ -101,20 +101,22 @@ SELECT results_eq($$SELECT status::text, reason, source FROM pub_licence_history
 -- ---------------------------------------------------------------------------
 -- A complaint, by reference.
 
-SELECT results_eq($$SELECT status::text, filed_on = (now() AT TIME ZONE 'UTC')::date, expected_by = now() + interval '60 days'
-                      FROM pub_complaint_status WHERE reference = 'T071-0000-0000'$$,
+SELECT results_eq($$SELECT r->>'status', r->>'filed_on' = to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
+                           r->>'expected_by' = to_char((now() + interval '60 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD')
+                      FROM pub_complaint_status_get('T071-0000-0000') AS r$$,
                   $$VALUES ('acknowledged', true, true)$$,
                   'an acknowledged complaint shows its status, filing date and resolution deadline');
-SELECT results_eq($$SELECT expected_by = now() + interval '2 days' FROM pub_complaint_status WHERE reference = 'T072-0000-0000'$$,
+SELECT results_eq($$SELECT r->>'expected_by' = to_char((now() + interval '2 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD')
+                      FROM pub_complaint_status_get('T072-0000-0000') AS r$$,
                   $$VALUES (true)$$, 'a received complaint shows its acknowledgement deadline');
-SELECT results_eq($$SELECT kind, status::text, note FROM pub_complaint_event WHERE reference = 'T071-0000-0000' ORDER BY id$$,
-                  $$VALUES ('status_change', 'received', NULL::text),
-                           ('status_change', 'acknowledged', 'T07 acknowledged, public note'),
-                           ('public_note', NULL, 'T07 we have contacted the agency'),
-                           ('status_change', 'acknowledged', NULL)$$,
-                  'the public history has status changes and public notes, never internal ones');
-SELECT is_empty($$SELECT reference FROM pub_complaint_event WHERE note LIKE '%internal%'$$,
-                'no internal note reaches the public history');
+SELECT results_eq($$SELECT e->>'status', e->>'note'
+                      FROM jsonb_array_elements(pub_complaint_status_get('T071-0000-0000') -> 'history') AS e$$,
+                  $$VALUES ('received', NULL::text),
+                           ('acknowledged', 'T07 acknowledged, public note'),
+                           ('acknowledged', 'T07 we have contacted the agency'),
+                           ('acknowledged', NULL)$$,
+                  'the public history has status changes and public notes (in the status of their time), never internal ones');
+SELECT is(pub_complaint_status_get('T079-9999-9999'), NULL, 'an unknown reference answers NULL');
 
 -- ---------------------------------------------------------------------------
 -- Activity counts.
@@ -128,8 +130,8 @@ SELECT results_eq($$SELECT complaints_received_24m, complaints_substantiated_24m
 
 SELECT results_eq($$SELECT sex, count, suppressed FROM pub_complaint_stats(ARRAY['sex'], NULL, NULL)
                      WHERE sex IN ('female', 'male') ORDER BY sex$$,
-                  $$VALUES ('female', 6::bigint, false), ('male', NULL::bigint, true)$$,
-                  'a cell of 5 or more is shown, a cell under 5 is suppressed');
+                  $$VALUES ('female', NULL::bigint, true), ('male', NULL::bigint, true)$$,
+                  'a cell under 5 is suppressed, and so is the only other one, which would give it away (8 - 6); see 30_complaint_stats.sql');
 SELECT results_eq($$SELECT nationality, category, count FROM pub_complaint_stats(ARRAY['nationality', 'category'], NULL, NULL)
                      WHERE category IN ('recruitment_fees', 'document_retention') AND nationality = 'MM' ORDER BY category$$,
                   $$VALUES ('MM', 'document_retention', 8::bigint), ('MM', 'recruitment_fees', 8::bigint)$$,
@@ -179,9 +181,10 @@ SELECT results_eq($$SELECT complaints_substantiated_24m, inspections_24m, breach
                       FROM pub_agency_activity WHERE agency_id = (SELECT id FROM pub_agency WHERE external_ref = 'T07-2')$$,
                   $$VALUES (1::bigint, 1::bigint, 2::bigint, current_date - 3)$$,
                   'substantiated complaints, inspections and breaches are counted');
-SELECT results_eq($$SELECT status::text, closed_at IS NOT NULL, expected_by FROM pub_complaint_status WHERE reference = 'T071-0000-0000'$$,
-                  $$VALUES ('resolved', true, NULL::timestamptz)$$,
-                  'a closed complaint shows its closing time and no deadline');
+SELECT results_eq($$SELECT r->>'status', r ? 'expected_by' AND r->'expected_by' = 'null'
+                      FROM pub_complaint_status_get('T071-0000-0000') AS r$$,
+                  $$VALUES ('resolved', true)$$,
+                  'a closed complaint shows no deadline');
 RESET ROLE;
 
 SELECT * FROM finish();
