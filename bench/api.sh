@@ -22,6 +22,7 @@
 # Rate limiting is off (FAIRREG_PUBLIC_PER_MINUTE=0).  Knobs (environment):
 #   BENCH_SECONDS (15)  per wrk run      BENCH_1M (1)  0 skips step 3
 #   BENCH_AGENCIES (100000)  BENCH_LICENCES (150000)
+#   BENCH_PGPORT (pg_virtualenv's choice)  the throwaway cluster's port
 # Generated registries are kept in build/bench-data/ between runs.  Results:
 # the table below, and build/bench-results/api-*.txt.
 set -euo pipefail
@@ -31,7 +32,7 @@ cd "$ROOT"
 
 if [ -z "${BENCH_IN_CLUSTER:-}" ]; then
   command -v pg_virtualenv >/dev/null || { echo "api: pg_virtualenv is missing (make deps)" >&2; exit 1; }
-  BENCH_IN_CLUSTER=1 exec pg_virtualenv -t -v 15 -- "$0" "$@"
+  BENCH_IN_CLUSTER=1 exec pg_virtualenv -t -v 15 ${BENCH_PGPORT:+-o "port=$BENCH_PGPORT"} -- "$0" "$@"
 fi
 
 BIN=${FAIRREG_BIN:-$ROOT/build/fairreg}

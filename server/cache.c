@@ -9,8 +9,11 @@
  *    the new data.
  * 2. A client's COMMIT returns before it sends its next request, so that
  *    request arrives after the commit; before it trusts anything held in
- *    memory, it reads the version (cache_version_read) in a snapshot taken
- *    after it arrived, so it sees the new version.
+ *    memory, it reads the version in a snapshot taken after it arrived, so
+ *    it sees the new version.  The read may be shared with other requests
+ *    (cache_version_join): a request joins only a read sent after it
+ *    joined, never one already in flight, so its snapshot is still taken
+ *    after the request arrived.
  * 3. Every entry, and the search index, is labelled with the version read
  *    BEFORE (or, for the index, in the same snapshot as) the data it was made
  *    from, so its data is at least as new as its label; it is used only if
@@ -19,10 +22,12 @@
  * 4. Effective statuses change at midnight without any write: the version
  *    read carries the database's current_date, stored with the entry; an
  *    entry of another day is not served.
- * 5. With public reads on a standby (FAIRREG_READ_DATABASE_URL), the version
- *    is read on the request's own public connection, from the very standby
- *    whose data it serves, so the cache is exactly as fresh as that standby
- *    (the version arrives with the replayed data, never before it).
+ * 5. With public reads on a standby (FAIRREG_READ_DATABASE_URL), what is
+ *    stored is labelled with a version read on the request's own public
+ *    connection just before its data, from the very standby whose data it
+ *    stores (the version arrives with the replayed data, never before it);
+ *    the shared read goes to the read database too, so a hit is as fresh
+ *    as that database.
  *
  * No step depends on timing or on the listener below.  The listener
  * (LISTEN fairreg_register) is an accelerator: each notification evicts the
@@ -100,6 +105,165 @@ cache_version_covers (const struct cache_version *made,
                       const struct cache_version *now)
 {
   return made->day == now->day && made->version >= now->version;
+}
+
+/* ---- the shared read ----
+ *
+ * Waiters are on one list with the round (the read) that answers them: the
+ * next one sent after they joined.  A reader thread sends a round when
+ * anyone joined since the last was sent, on its own public connection
+ * (db_thread_conn), and answers the waiters of that round and before;
+ * those that joined meanwhile stay for the next.  A round costs one round
+ * trip whatever the number of waiters, so under load each read answers many
+ * requests.  READERS threads let the next round go out while one is in
+ * flight, so that a request waits about one round trip, not one and a
+ * half, and a reader descheduled on a busy machine does not hold up all.
+ */
+
+#define READERS 2
+
+static struct
+{
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  struct cache_version_wait *waiters; /* joined, not answered yet */
+  uint64_t sent;                      /* rounds sent so far */
+  size_t unsent; /* waiters joined since the last round was sent */
+  bool open;     /* a reader (or a test) answers joins */
+  bool stopping;
+} gate = {
+  PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, 0, false, false
+};
+
+static _Atomic uint64_t stat_rounds;
+static _Atomic uint64_t stat_joins;
+
+void
+cache_version_join (struct cache_version_wait *w)
+{
+  pthread_mutex_lock (&gate.lock);
+  if (!gate.open)
+  {
+    pthread_mutex_unlock (&gate.lock);
+    w->state = CACHE_VERSION_FAILED;
+    w->ready (w->cls);
+    return;
+  }
+  w->state = CACHE_VERSION_PENDING;
+  w->round = gate.sent + 1;
+  w->next = gate.waiters;
+  gate.waiters = w;
+  gate.unsent++;
+  pthread_cond_signal (&gate.wake);
+  pthread_mutex_unlock (&gate.lock);
+  atomic_fetch_add_explicit (&stat_joins, 1, memory_order_relaxed);
+}
+
+/* Answers the waiters of ROUND and of the rounds before it. */
+static void
+round_end (uint64_t round, bool ok, const struct cache_version *v)
+{
+  struct cache_version_wait *done = NULL;
+  pthread_mutex_lock (&gate.lock);
+  for (struct cache_version_wait **p = &gate.waiters; NULL != *p;)
+  {
+    struct cache_version_wait *w = *p;
+    if (w->round > round)
+    {
+      p = &w->next;
+      continue;
+    }
+    *p = w->next;
+    w->next = done;
+    done = w;
+  }
+  pthread_mutex_unlock (&gate.lock);
+  while (NULL != done)
+  {
+    struct cache_version_wait *w = done;
+    void (*ready) (void *) = w->ready;
+    void *cls = w->cls;
+    done = w->next;
+    if (ok)
+      w->version = *v;
+    w->state = ok ? CACHE_VERSION_READ : CACHE_VERSION_FAILED;
+    ready (cls); /* W may be gone after this */
+  }
+}
+
+static pthread_t reader_threads[READERS];
+static unsigned readers_running;
+
+static void *
+reader_main (void *cls)
+{
+  (void) cls;
+  pthread_mutex_lock (&gate.lock);
+  for (;;)
+  {
+    while (!gate.stopping && 0 == gate.unsent)
+      pthread_cond_wait (&gate.wake, &gate.lock);
+    if (0 == gate.unsent)
+      break; /* stopping; the rounds in flight answer the rest */
+    uint64_t round = ++gate.sent;
+    gate.unsent = 0;
+    pthread_mutex_unlock (&gate.lock);
+    struct cache_version v;
+    bool ok = cache_version_read (db_thread_conn (DB_KIND_PUBLIC), &v);
+    atomic_fetch_add_explicit (&stat_rounds, 1, memory_order_relaxed);
+    round_end (round, ok, &v);
+    pthread_mutex_lock (&gate.lock);
+  }
+  pthread_mutex_unlock (&gate.lock);
+  db_thread_release ();
+  return NULL;
+}
+
+static void
+gate_open (void)
+{
+  pthread_mutex_lock (&gate.lock);
+  gate.open = true;
+  gate.stopping = false;
+  pthread_mutex_unlock (&gate.lock);
+}
+
+/* Refuses new joins; the reader answers those waiting, then ends. */
+static void
+gate_close (void)
+{
+  pthread_mutex_lock (&gate.lock);
+  gate.open = false;
+  gate.stopping = true;
+  pthread_cond_broadcast (&gate.wake);
+  pthread_mutex_unlock (&gate.lock);
+  for (unsigned i = 0; i < readers_running; i++)
+    pthread_join (reader_threads[i], NULL);
+  readers_running = 0;
+  round_end (UINT64_MAX, false, NULL); /* none left but in tests */
+}
+
+bool
+cache_testing_round_begin (void)
+{
+  pthread_mutex_lock (&gate.lock);
+  bool any = 0 != gate.unsent;
+  if (any)
+  {
+    gate.sent++;
+    gate.unsent = 0;
+  }
+  pthread_mutex_unlock (&gate.lock);
+  return any;
+}
+
+void
+cache_testing_round_end (bool ok, const struct cache_version *v)
+{
+  pthread_mutex_lock (&gate.lock);
+  uint64_t round = gate.sent;
+  pthread_mutex_unlock (&gate.lock);
+  round_end (round, ok, v);
 }
 
 /* ---- what the listener heard ---- */
@@ -631,18 +795,29 @@ cache_start (size_t cache_bytes)
     return -1;
   }
   listener_running = true;
+  gate_open ();
+  for (; readers_running < READERS; readers_running++)
+    if (0
+        != pthread_create (&reader_threads[readers_running], NULL, reader_main,
+                           NULL))
+    {
+      gate_close ();
+      return -1;
+    }
   return 0;
 }
 
 int
 cache_testing_start (size_t cache_bytes)
 {
+  gate_open ();
   return store_init (cache_bytes);
 }
 
 void
 cache_stop (void)
 {
+  gate_close ();
   if (listener_running)
   {
     if (1 != write (stop_pipe[1], "x", 1))
@@ -663,6 +838,10 @@ cache_stop (void)
                (unsigned long long) st.outdated, (unsigned long long) st.stores,
                (unsigned long long) st.evictions,
                (unsigned long long) st.notifications, st.entries, st.bytes);
+  if (atomic_load (&stat_joins) > 0)
+    log_event ("info", "cache: %llu versions read for %llu requests",
+               (unsigned long long) atomic_load (&stat_rounds),
+               (unsigned long long) atomic_load (&stat_joins));
   changes_move (); /* wakes any waiter of cache_changes_wait */
   store_free ();
 }

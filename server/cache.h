@@ -15,12 +15,21 @@
  * search index's rebuilder; correctness does not depend on it.  cache.c
  * opens with the argument why an answer is never stale.
  *
+ * A request answered from memory reads the version through a shared read
+ * (http_request_version, over cache_version_join below): one reader thread
+ * sends one read at a time, each answering every request that joined before
+ * it was sent, while the requests' connections are suspended, so that no
+ * worker thread waits on the database for an answer it holds in memory.  A
+ * request that misses reads the version again on its own connection, just
+ * before the data, and labels what it stores with that one.
+ *
  * The pattern for a handler:
  *
  *     struct cache_version v;
+ *     switch (http_request_version (req, &v))
+ *       PENDING: return 0;                  -- called again once read
+ *       READ:    if (cache_serve (req, &v, key, key_len)) return 0;
  *     bool versioned = cache_version_read (request_db (req), &v);
- *     if (versioned && cache_serve (req, &v, key, key_len))
- *       return 0;                           -- answered from the cache
  *     ... read the database, build json ...
  *     return cache_reply_json_steal (req, versioned ? &v : NULL,
  *                                    key, key_len, json);
@@ -56,6 +65,34 @@ bool cache_version_read (struct db_conn *conn, struct cache_version *v);
    answer a request that read NOW?  Same day, and MADE at or after NOW. */
 bool cache_version_covers (const struct cache_version *made,
                            const struct cache_version *now);
+
+/* ---- the shared read ---- */
+
+enum cache_version_state
+{
+  CACHE_VERSION_PENDING, /* joined; the read is not done yet */
+  CACHE_VERSION_READ,    /* version holds what the read found */
+  CACHE_VERSION_FAILED,  /* no version: serve nothing from memory */
+};
+
+/* One request's place in the shared read.  The caller sets READY and CLS,
+   then joins; the rest belongs to the reader until READY is called. */
+struct cache_version_wait
+{
+  void (*ready) (void *cls); /* on the reader's thread, once done: after it,
+                                the reader never touches the wait again */
+  void *cls;
+  struct cache_version_wait *next;
+  uint64_t round; /* the read that answers it: one sent after it joined */
+  enum cache_version_state state;
+  struct cache_version version;
+};
+
+/* Joins W to the next read sent (never to one already in flight, which may
+   have started before the caller's request arrived).  Without a reader
+   (cache_start not called, or stopping) W fails at once: READY is called
+   before this returns. */
+void cache_version_join (struct cache_version_wait *w);
 
 /* Starts the listener thread on the primary database (config.database_url)
    and sizes the store to CACHE_BYTES (0: no store).  Returns 0, or -1 if the
@@ -126,8 +163,11 @@ struct cache_stats
 void cache_stats (struct cache_stats *st);
 
 /* For tests only: sizes the store like cache_start but starts no
-   listener. */
+   listener and no reader; the shared read is driven by hand: a round is
+   sent (begin: false if nobody waits) and then done with a result (end). */
 int cache_testing_start (size_t cache_bytes);
+bool cache_testing_round_begin (void);
+void cache_testing_round_end (bool ok, const struct cache_version *v);
 
 /* ---- HTTP glue for the public GET handlers ---- */
 

@@ -13,6 +13,7 @@
 #include "db/agencies.h"
 #include "h_public.h"
 #include "handlers.h"
+#include "http.h"
 #include "reply.h"
 #include "search_index.h"
 
@@ -196,6 +197,16 @@ h_agencies_list (struct request *req)
     free (scope);
     return 0;
   }
+  /* Memory (the cache, the index) answers once the register version is
+     read after this request arrived (cache.h). */
+  struct cache_version version;
+  enum cache_version_state read = http_request_version (req, &version);
+  if (CACHE_VERSION_PENDING == read)
+  {
+    free (scope);
+    return 0; /* called again once it is read */
+  }
+  bool versioned = CACHE_VERSION_READ == read;
 
   /* The same request answered since the last change: from memory. */
   const char *cursor_text = request_query (req, "cursor");
@@ -205,9 +216,6 @@ h_agencies_list (struct request *req)
                   (NULL != query.country) ? query.country : "", query.standing,
                   query.limit, (NULL != cursor_text) ? cursor_text : ""))
     abort ();
-  struct db_conn *conn = request_db (req);
-  struct cache_version version;
-  bool versioned = cache_version_read (conn, &version);
   if (versioned && cache_serve (req, &version, key, strlen (key)))
   {
     free (key);
@@ -217,7 +225,13 @@ h_agencies_list (struct request *req)
   struct db_agency_page page;
   int rc = search_from_index (&query, versioned ? &version : NULL, &page);
   if (1 == rc)
+  {
+    /* From the database: what is stored is labelled with the version read
+       on the same connection just before. */
+    struct db_conn *conn = request_db (req);
+    versioned = cache_version_read (conn, &version);
     rc = (NULL == conn) ? -1 : db_agencies_search (conn, &query, &page);
+  }
   if (0 != rc)
   {
     free (key);

@@ -15,6 +15,7 @@
 #include "h_public.h"
 #include "h_staff.h"
 #include "handlers.h"
+#include "http.h"
 #include "reply.h"
 
 /* Bytes of a licence number as typed; the longest real ones are ~30. */
@@ -34,14 +35,25 @@ h_licences_lookup (struct request *req)
   if (strlen (number) > LICENCES_MAX_NUMBER)
     return reply_error (req, ERR_BAD_PARAMETER,
                         "number is longer than %d bytes", LICENCES_MAX_NUMBER);
-  /* The same number asked since the last change: from memory.  The
-     register version is read first, on this request's connection (cache.c
-     says why that makes the answer never stale). */
-  struct db_conn *conn = request_db (req);
+  /* The same number asked since the last change: from memory, once the
+     register version is read after this request arrived (cache.c says why
+     that makes the answer never stale). */
   struct cache_version version;
+  switch (http_request_version (req, &version))
+  {
+  case CACHE_VERSION_PENDING:
+    return 0; /* called again once it is read */
+  case CACHE_VERSION_READ:
+    if (cache_serve (req, &version, number, strlen (number)))
+      return 0;
+    break;
+  case CACHE_VERSION_FAILED:
+    break;
+  }
+  /* From the database: what is stored is labelled with the version read on
+     the same connection just before. */
+  struct db_conn *conn = request_db (req);
   bool versioned = cache_version_read (conn, &version);
-  if (versioned && cache_serve (req, &version, number, strlen (number)))
-    return 0;
   json_t *items = (NULL != conn) ? db_licences_by_number (conn, number) : NULL;
   if (NULL == items)
     return reply_error_default (req, ERR_UNAVAILABLE);

@@ -4,6 +4,14 @@
  * the declared body size checked), once per body chunk (appended, limit
  * checked again: chunked bodies declare no size), and once at the end (the
  * request is dispatched).  The completion callback logs, counts and frees.
+ *
+ * A handler that answers from memory first needs the register version read
+ * after its request arrived (cache.h).  It asks http_request_version, which
+ * says "pending" the first time: the handler returns without a reply, the
+ * connection is suspended (so the worker thread goes on serving its other
+ * connections instead of waiting on the database), the request joins the
+ * shared read, and when that is done the connection is resumed and the
+ * handler called again, now with the version.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,6 +49,16 @@
 
 static atomic_uint requests_in_flight;
 
+/* A request as the lifecycle holds it: the context that handlers see
+   (first, so that the one pointer is both) and its place in the shared
+   version read. */
+struct held_request
+{
+  struct request req;
+  struct cache_version_wait version;
+  bool version_asked; /* by the handler; joined once the handler returned */
+};
+
 static bool authorised (struct request *req);
 
 /* Anonymous reads of the public register, per client address
@@ -72,13 +90,23 @@ client_address (struct MHD_Connection *connection, char *buf, size_t size)
                (socklen_t) size);
 }
 
+/* The shared version read is done: the handler may run again. */
+static void
+version_ready (void *cls)
+{
+  MHD_resume_connection (cls);
+}
+
 static struct request *
 request_new (struct MHD_Connection *connection, const char *url,
              const char *method)
 {
-  struct request *req = calloc (1, sizeof *req);
-  if (NULL == req)
+  struct held_request *held = calloc (1, sizeof *held);
+  if (NULL == held)
     return NULL;
+  held->version.ready = version_ready;
+  held->version.cls = connection;
+  struct request *req = &held->req;
   req->body_fd = -1;
   req->connection = connection;
   req->method = method;
@@ -106,7 +134,7 @@ request_free (struct request *req)
   json_decref (req->json);
   if (NULL != req->response)
     MHD_destroy_response (req->response);
-  free (req);
+  free ((struct held_request *) req);
   atomic_fetch_sub (&requests_in_flight, 1);
 }
 
@@ -529,6 +557,41 @@ within_public_limit (struct request *req)
   return true;
 }
 
+enum cache_version_state
+http_request_version (struct request *req, struct cache_version *v)
+{
+  struct held_request *held = (struct held_request *) req;
+  if (!held->version_asked)
+  {
+    held->version_asked = true;
+    return CACHE_VERSION_PENDING;
+  }
+  if (CACHE_VERSION_READ == held->version.state)
+    *v = held->version.version;
+  return held->version.state;
+}
+
+/* Has the handler asked for the version, not read yet? */
+static bool
+version_awaited (struct request *req)
+{
+  struct held_request *held = (struct held_request *) req;
+  return held->version_asked && CACHE_VERSION_PENDING == held->version.state;
+}
+
+/* Runs the route's handler (again, after a version read). */
+static void
+request_handle (struct request *req)
+{
+  req->route->handler (req);
+  if (NULL == req->response && !version_awaited (req))
+  {
+    log_event ("error", "handler of %s %s sent no reply", req->route->method,
+               req->route->pattern);
+    reply_error_default (req, ERR_INTERNAL);
+  }
+}
+
 static void
 request_dispatch (struct request *req)
 {
@@ -553,13 +616,7 @@ request_dispatch (struct request *req)
     return;
   if (BODY_JSON == req->route->body && !parse_json_body (req))
     return;
-  req->route->handler (req);
-  if (NULL == req->response)
-  {
-    log_event ("error", "handler of %s %s sent no reply", req->route->method,
-               req->route->pattern);
-    reply_error_default (req, ERR_INTERNAL);
-  }
+  request_handle (req);
 }
 
 /* ---- sending ---- */
@@ -626,8 +683,19 @@ access_handler (void *cls, struct MHD_Connection *connection, const char *url,
   }
   if (req->sent)
     return MHD_YES; /* already answered at the headers */
-  if (NULL == req->response)
+  struct held_request *held = (struct held_request *) req;
+  if (NULL == req->response && held->version_asked)
+    request_handle (req); /* resumed: the version is read */
+  else if (NULL == req->response)
     request_dispatch (req);
+  if (version_awaited (req))
+  {
+    /* suspended first: the read may be done, and the connection resumed,
+       before cache_version_join returns */
+    MHD_suspend_connection (connection);
+    cache_version_join (&held->version);
+    return MHD_YES;
+  }
   return request_send (req);
 }
 
@@ -748,9 +816,10 @@ http_serve (void)
       || 0 != search_index_start ())
     log_event ("warning", "cache: cannot start; answering from the database");
 
-  /* ITC lets MHD_quiesce_daemon wake the pool's threads for the drain. */
-  unsigned flags
-      = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+  /* ITC lets MHD_quiesce_daemon wake the pool's threads for the drain, and
+     the version reader resume the connections that waited for it. */
+  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG
+                   | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
   if (AF_INET6 == family)
     flags |= MHD_USE_IPv6;
   struct MHD_Daemon *daemon = MHD_start_daemon (

@@ -9,15 +9,19 @@
  * through an open-addressing table to a posting list of the agencies having
  * it, as delta-coded LEB128 varints (one or two bytes a posting).
  *
- * A search takes the query's distinct trigrams, rarest first, and verifies
- * every agency on a list it has not seen yet by scoring its names exactly
- * (re-deriving their trigrams from the arena).  After j lists, an agency not
- * yet seen shares at most n - j of the query's n trigrams, so its score is
- * at most 1,000,000 * (n - j) / n; once that bound falls below the worst hit
- * kept for the page (or below the threshold of a match), nothing unseen can
- * enter the page and the search stops.  For a real name this usually stops
- * after the first few (shortest) lists, so the common trigrams (" co",
- * "ny ") are never read.
+ * A search takes the query's distinct trigrams, rarest first, and counts
+ * for every agency on their lists how many of them it has.  After j lists,
+ * an agency not yet seen shares at most n - j of the query's n trigrams, so
+ * its score is at most 1,000,000 * (n - j) / n; once that falls below a
+ * match, no list can bring a new candidate.  The candidates with the most
+ * trigrams are then scored exactly (re-deriving their names' trigrams from
+ * the arena) to fill the page, whose worst hit is the score every other
+ * candidate must reach.  The common lists left (" co", "ny ": the longest
+ * by far, most of the postings of a query over a million agencies) are read
+ * only while more candidates could reach it than scoring them would cost;
+ * the rest are scored on the bound that counts every unread list as shared,
+ * best bound first, until no bound can enter the page.  The per-search
+ * working memory is a thread's (search_scratch), one word per agency.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -126,7 +130,12 @@ text_trigrams (const char *text, size_t len, uint64_t *out, size_t cap)
   bool in_word = false;
   while (pos < len && count < cap)
   {
-    uint32_t cp = fold_utf8_next (text, len, &pos);
+    /* most names are ASCII: no call for those */
+    uint32_t cp = (unsigned char) text[pos];
+    if (cp < 0x80)
+      pos++;
+    else
+      cp = fold_utf8_next (text, len, &pos);
     if (is_separator (cp))
     {
       if (in_word)
@@ -720,15 +729,19 @@ search_index_stats (const struct search_index *idx,
 
 struct search_scratch
 {
-  uint32_t *marks;   /* per agency: the search that last touched it */
-  uint8_t *counts;   /* per agency: query trigrams seen on its lists */
+  /* per agency, in one word so that a posting costs one memory access:
+     the search that last touched it (STAMP_SHIFT and up) and the query
+     trigrams counted for it then (the low byte) */
+  uint32_t *seen;
   uint32_t *touched; /* the agencies touched, in order */
   uint32_t *order;   /* the same, by upper bound */
   size_t cap;
   uint32_t stamp;
-  uint64_t *buf;     /* trigrams of one name */
-  struct qset query; /* the query's trigrams */
-  struct qset dedup; /* for query_trigrams */
+  uint64_t *buf;           /* trigrams of one name */
+  struct qset query;       /* the query's trigrams */
+  struct qset dedup;       /* for query_trigrams */
+  struct search_hit *heap; /* the page being made */
+  size_t heap_cap;
 };
 
 struct search_scratch *
@@ -744,34 +757,42 @@ search_scratch_free (struct search_scratch *s)
 {
   if (NULL == s)
     return;
-  free (s->marks);
-  free (s->counts);
+  free (s->seen);
   free (s->touched);
   free (s->order);
   free (s->buf);
+  free (s->heap);
   free (s);
 }
 
-/* Starts a search: a stamp no agency mark holds yet. */
+#define STAMP_SHIFT 8
+#define STAMP_MAX (UINT32_MAX >> STAMP_SHIFT)
+
+/* The count part of a seen word. */
+static inline uint8_t
+seen_count (uint32_t word)
+{
+  return (uint8_t) (word & 0xFFu);
+}
+
+/* Starts a search: a stamp no agency's seen word holds yet. */
 static uint32_t
 scratch_begin (struct search_scratch *s, size_t agencies)
 {
   if (s->cap < agencies)
   {
-    free (s->marks);
-    free (s->counts);
+    free (s->seen);
     free (s->touched);
     free (s->order);
     s->cap = agencies + agencies / 8;
-    s->marks = xcalloc (s->cap, sizeof *s->marks);
-    s->counts = xmalloc (s->cap * sizeof *s->counts);
+    s->seen = xcalloc (s->cap, sizeof *s->seen);
     s->touched = xmalloc (s->cap * sizeof *s->touched);
     s->order = xmalloc (s->cap * sizeof *s->order);
     s->stamp = 0;
   }
-  if (UINT32_MAX == s->stamp)
+  if (STAMP_MAX == s->stamp)
   {
-    memset (s->marks, 0, s->cap * sizeof *s->marks);
+    memset (s->seen, 0, s->cap * sizeof *s->seen);
     s->stamp = 0;
   }
   return ++s->stamp;
@@ -870,6 +891,82 @@ agency_score (const struct search_index *idx, uint32_t a, struct qset *set,
   return best;
 }
 
+/* The next delta of a posting list. */
+static inline uint32_t
+varint_next (const uint8_t **p)
+{
+  uint32_t v = 0;
+  for (int shift = 0;; shift += 7)
+  {
+    uint8_t byte = *(*p)++;
+    v |= (uint32_t) (byte & 0x7F) << shift;
+    if (byte < 0x80)
+      return v;
+  }
+}
+
+/* A candidate's count once it has its exact score on the page (counts are
+   at most SEARCH_MAX_QUERY_TRIGRAMS). */
+#define COUNT_SCORED UINT8_MAX
+/* What scoring one candidate from its names costs, in postings read. */
+#define SCORE_COST_POSTINGS 300
+
+/* Counts one more query trigram for agency A (touched by this search), if
+   it is a live candidate. */
+static inline void
+count_one_more (uint32_t *seen, size_t *hist, uint32_t a)
+{
+  uint8_t c = seen_count (seen[a]);
+  if (0 == c || COUNT_SCORED == c)
+    return;
+  hist[c]--;
+  hist[c + 1]++;
+  seen[a]++;
+}
+
+/* The page being made: the best hits so far in a bounded heap. */
+struct page
+{
+  const struct search_index *idx;
+  struct qset *set;
+  uint32_t n; /* query trigrams */
+  const struct search_after *after;
+  struct search_hit *heap;
+  size_t *size;
+  size_t cap;
+  uint32_t *name_stamp;
+  uint64_t *buf;
+};
+
+/* The fewest query trigrams a candidate must have to enter the page: its
+   score is at most 1,000,000 * trigrams / n, and must reach a match and,
+   once the page is full, its worst hit. */
+static uint32_t
+page_need (const struct page *pg)
+{
+  uint64_t least = SEARCH_SCORE_MIN;
+  if (*pg->size == pg->cap && pg->heap[0].score > least)
+    least = pg->heap[0].score;
+  return (uint32_t) ((least * pg->n + SEARCH_SCORE_MAX - 1) / SEARCH_SCORE_MAX);
+}
+
+/* Scores agency A exactly and keeps it if it belongs on the page. */
+static void
+page_score (struct page *pg, uint32_t a)
+{
+  uint32_t best
+      = agency_score (pg->idx, a, pg->set, pg->name_stamp, pg->n, pg->buf);
+  if (best < SEARCH_SCORE_MIN)
+    return;
+  struct search_hit hit = { pg->idx->agency_id[a], best };
+  const struct search_after *after = pg->after;
+  if (NULL != after && after->set
+      && !(best < after->score
+           || (best == after->score && hit.agency_id > after->agency_id)))
+    return;
+  heap_push (pg->heap, pg->size, pg->cap, hit);
+}
+
 size_t
 search_index_query (const struct search_index *idx,
                     struct search_scratch *scratch, const char *folded,
@@ -902,62 +999,116 @@ search_index_query (const struct search_index *idx,
   /* Counting, rarest list first.  After j lists, an agency not touched yet
      shares at most n - j trigrams with the query, so its score is at most
      1,000,000 (n - j) / n: once that is below a match, the remaining (most
-     common) lists can bring no new candidate, and only add to the counts of
-     the agencies already touched.  Reading a posting costs a nanosecond or
-     two; scoring a name from its text a few hundred, so every list is read
-     to make each candidate's bound exact, and few are scored. */
+     common, longest) lists can bring no new candidate, and only add to the
+     counts of the agencies already touched. */
   uint16_t country = (NULL != f) ? pack_country (f->country) : 0;
   int standing = (NULL != f) ? f->standing : -1;
   uint32_t stamp = scratch_begin (scratch, idx->agency_count);
-  uint32_t *marks = scratch->marks;
-  uint8_t *counts = scratch->counts;
-  size_t touched = 0;
-  for (uint32_t j = 0; j < n; j++)
+  if (scratch->heap_cap < limit + 1)
   {
-    bool admit = (uint64_t) SEARCH_SCORE_MAX * (n - j) / n >= SEARCH_SCORE_MIN;
+    free (scratch->heap);
+    scratch->heap_cap = limit + 1;
+    scratch->heap = xmalloc (scratch->heap_cap * sizeof *scratch->heap);
+  }
+  uint32_t *seen = scratch->seen;
+  uint32_t mine = stamp << STAMP_SHIFT;
+  size_t hist[SEARCH_MAX_QUERY_TRIGRAMS + 2]; /* live candidates by count */
+  memset (hist, 0, sizeof hist);
+  size_t touched = 0;
+  uint32_t j = 0;
+  for (; j < n && (uint64_t) SEARCH_SCORE_MAX * (n - j) / n >= SEARCH_SCORE_MIN;
+       j++)
+  {
     if (UINT32_MAX == lists[j].tri)
       continue;
     const uint8_t *p = idx->postings + idx->post_off[lists[j].tri];
     uint32_t a = UINT32_MAX; /* so that the first gap (a + 1) lands on a */
     for (uint32_t k = 0; k < lists[j].count; k++)
     {
-      uint32_t gap = 0;
-      for (int shift = 0;; shift += 7)
+      a += varint_next (&p);
+      if ((seen[a] & ~0xFFu) == mine)
       {
-        uint8_t byte = *p++;
-        gap |= (uint32_t) (byte & 0x7F) << shift;
-        if (byte < 0x80)
-          break;
-      }
-      a += gap;
-      if (marks[a] == stamp)
-      {
-        if (0 != counts[a])
-          counts[a]++;
+        count_one_more (seen, hist, a);
         continue;
       }
-      if (!admit)
-        continue;
-      marks[a] = stamp;
-      counts[a] = 0; /* filtered out: never a candidate */
+      seen[a] = mine; /* a count of 0: filtered out, never a candidate */
       if ((0 != country && idx->agency_country[a] != country)
           || (standing >= 0 && idx->agency_good[a] != (uint8_t) standing))
         continue;
-      counts[a] = 1;
+      seen[a] = mine | 1;
+      hist[1]++;
       scratch->touched[touched++] = a;
     }
   }
 
-  /* Candidates by upper bound (the query trigrams any of their names has),
-     best first: a counting sort over the few possible values. */
-  uint32_t unread = 0;
+  /* The page, first from the candidates with the most trigrams: the worst
+     hit it keeps is the score that any other candidate must reach. */
+  size_t cap = limit + 1;
+  struct search_hit *heap = scratch->heap;
+  size_t size = 0;
+  uint32_t name_stamp = 0;
+  struct page page
+      = { idx, set, n, after, heap, &size, cap, &name_stamp, scratch->buf };
+  uint32_t least = n; /* all above it, and some of it, cap in all */
+  size_t above = 0;
+  while (least > 1 && above + hist[least] < cap)
+    above += hist[least--];
+  size_t at_least = cap - above;
+  for (size_t i = 0; i < touched; i++)
+  {
+    uint32_t a = scratch->touched[i];
+    uint8_t c = seen_count (seen[a]);
+    if (0 == c || COUNT_SCORED == c || c < least
+        || (c == least && 0 == at_least))
+      continue;
+    if (c == least)
+      at_least--;
+    hist[c]--;
+    seen[a] = mine | COUNT_SCORED;
+    page_score (&page, a);
+  }
+
+  /* Reading a posting costs a nanosecond or two; scoring a candidate from
+     its names, as much as a hundred postings.  The common lists left are
+     read, each making the bounds of the candidates exact by one trigram,
+     only while more candidates could still enter the page than scoring
+     them all would cost; the rest are scored on their bounds. */
+  uint64_t left = 0;
+  for (uint32_t r = j; r < n; r++)
+    left += lists[r].count;
+  for (; j < n; j++)
+  {
+    uint32_t need = page_need (&page);
+    size_t live = 0;
+    for (uint32_t c = (need > n - j) ? need - (n - j) : 1; c <= n; c++)
+      live += hist[c];
+    if ((uint64_t) live * SCORE_COST_POSTINGS <= left)
+      break;
+    left -= lists[j].count;
+    if (UINT32_MAX == lists[j].tri)
+      continue;
+    const uint8_t *p = idx->postings + idx->post_off[lists[j].tri];
+    uint32_t a = UINT32_MAX;
+    for (uint32_t k = 0; k < lists[j].count; k++)
+    {
+      a += varint_next (&p);
+      if ((seen[a] & ~0xFFu) == mine)
+        count_one_more (seen, hist, a);
+    }
+  }
+
+  /* The other candidates by upper bound (the query trigrams their names
+     have on the lists read, and every list unread), best first: a counting
+     sort over the few possible values; exact scores until no bound can
+     enter the page. */
+  uint32_t unread = n - j;
   size_t start[SEARCH_MAX_QUERY_TRIGRAMS + 2];
   memset (start, 0, sizeof start);
   for (size_t i = 0; i < touched; i++)
   {
-    uint32_t a = scratch->touched[i];
-    if (0 != counts[a])
-      start[n - (counts[a] + unread) + 1]++;
+    uint32_t c = seen_count (seen[scratch->touched[i]]);
+    if (0 != c && COUNT_SCORED != c)
+      start[n - c + 1]++;
   }
   for (uint32_t u = 1; u <= n + 1; u++)
     start[u] += start[u - 1];
@@ -965,31 +1116,17 @@ search_index_query (const struct search_index *idx,
   for (size_t i = 0; i < touched; i++)
   {
     uint32_t a = scratch->touched[i];
-    if (0 != counts[a])
-      scratch->order[start[n - (counts[a] + unread)]++] = a;
+    uint32_t c = seen_count (seen[a]);
+    if (0 != c && COUNT_SCORED != c)
+      scratch->order[start[n - c]++] = a;
   }
-
-  /* Exact scores, best bound first, until no bound can enter the page. */
-  size_t cap = limit + 1;
-  struct search_hit *heap = xmalloc (cap * sizeof *heap);
-  size_t size = 0;
-  uint32_t name_stamp = 0;
   for (size_t i = 0; i < candidates; i++)
   {
     uint32_t a = scratch->order[i];
-    uint32_t u = counts[a] + unread;
-    uint32_t bound = (uint32_t) ((uint64_t) SEARCH_SCORE_MAX * u / n);
-    if (bound < SEARCH_SCORE_MIN || (size == cap && bound < heap[0].score))
+    uint32_t u = seen_count (seen[a]) + unread;
+    if (u < page_need (&page))
       break;
-    uint32_t best = agency_score (idx, a, set, &name_stamp, n, scratch->buf);
-    if (best < SEARCH_SCORE_MIN)
-      continue;
-    struct search_hit hit = { idx->agency_id[a], best };
-    if (NULL != after && after->set
-        && !(best < after->score
-             || (best == after->score && hit.agency_id > after->agency_id)))
-      continue;
-    heap_push (heap, &size, cap, hit);
+    page_score (&page, a);
   }
   qsort (heap, size, sizeof *heap, hit_cmp);
   if (size > limit)
@@ -998,7 +1135,6 @@ search_index_query (const struct search_index *idx,
     size = limit;
   }
   memcpy (hits, heap, size * sizeof *hits);
-  free (heap);
   return size;
 }
 

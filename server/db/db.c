@@ -173,6 +173,19 @@ db_thread_conn (enum db_kind kind)
 }
 
 void
+db_thread_release (void)
+{
+  for (unsigned slot = 0; slot < 2; slot++)
+    if (NULL != thread_conns[slot])
+    {
+      thread_conn_forget (thread_conns[slot]);
+      db_conn_free (thread_conns[slot]);
+      thread_conns[slot] = NULL;
+      atomic_fetch_sub (&connections_up[slot], 1);
+    }
+}
+
+void
 db_release_all (void)
 {
   pthread_mutex_lock (&thread_conns_lock);

@@ -64,6 +64,10 @@ struct db_conn *db_thread_conn (enum db_kind kind);
 /* Closes every thread's connections, once the threads have stopped. */
 void db_release_all (void);
 
+/* Closes the calling thread's connections: for a thread that ends while the
+   server runs on. */
+void db_thread_release (void);
+
 /* Runs statement ST with NPARAMS text parameters (NULL for SQL NULL).  Returns
    the result (caller PQclear()s it) and stores the row count or a negative
    enum db_qs in *QS.  Returns NULL only when the connection is lost (*QS is

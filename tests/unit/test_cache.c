@@ -4,7 +4,9 @@
  * eviction, many threads at once) and the version labels (an entry made
  * before a commit is never served to a request that read the version after
  * it; an older answer never replaces a newer one; another day is another
- * state).  When a PostgreSQL server is reachable (tests/run.sh runs inside
+ * state), and the shared version read (a read answers only the requests
+ * that joined before it was sent; a failed one lets nothing be served from
+ * memory).  When a PostgreSQL server is reachable (tests/run.sh runs inside
  * one), the register version is tested for real: it has moved when COMMIT
  * returns, every time, and not on rollback; and the listener, now only an
  * accelerator, hears commits and comes back when its connection is killed.
@@ -338,6 +340,125 @@ no_store_stores_nothing (void **state)
   cache_stop ();
 }
 
+/* ---- the shared version read ---- */
+
+/* A request's side of the shared read: READY is called once. */
+struct joined
+{
+  struct cache_version_wait wait;
+  pthread_mutex_t lock;
+  pthread_cond_t done;
+  int readies;
+};
+
+static void
+joined_ready (void *cls)
+{
+  struct joined *j = cls;
+  pthread_mutex_lock (&j->lock);
+  j->readies++;
+  pthread_cond_signal (&j->done);
+  pthread_mutex_unlock (&j->lock);
+}
+
+static void
+join (struct joined *j)
+{
+  memset (j, 0, sizeof *j);
+  pthread_mutex_init (&j->lock, NULL);
+  pthread_cond_init (&j->done, NULL);
+  j->wait.ready = joined_ready;
+  j->wait.cls = j;
+  cache_version_join (&j->wait);
+}
+
+static void
+shared_read_answers_only_those_that_joined_before_it_was_sent (void **state)
+{
+  (void) state;
+  struct joined early;
+  struct joined late;
+  join (&early);
+  assert_int_equal (early.wait.state, CACHE_VERSION_PENDING);
+  assert_true (cache_testing_round_begin ());
+  join (&late); /* while the read is in flight: it may predate the request */
+  struct cache_version v5 = { 5, TODAY };
+  cache_testing_round_end (true, &v5);
+  assert_int_equal (early.readies, 1);
+  assert_int_equal (early.wait.state, CACHE_VERSION_READ);
+  assert_int_equal (early.wait.version.version, 5);
+  assert_int_equal (late.readies, 0);
+  assert_int_equal (late.wait.state, CACHE_VERSION_PENDING);
+
+  assert_true (cache_testing_round_begin ());
+  struct cache_version v6 = { 6, TODAY };
+  cache_testing_round_end (true, &v6);
+  assert_int_equal (late.readies, 1);
+  assert_int_equal (late.wait.state, CACHE_VERSION_READ);
+  assert_int_equal (late.wait.version.version, 6);
+  assert_int_equal (early.readies, 1);
+  assert_false (cache_testing_round_begin ()); /* nobody waits: no read */
+}
+
+static void
+one_read_answers_every_request_that_joined_before_it (void **state)
+{
+  (void) state;
+  struct joined many[50];
+  for (int i = 0; i < 50; i++)
+    join (&many[i]);
+  assert_true (cache_testing_round_begin ());
+  struct cache_version v = { 9, TODAY };
+  cache_testing_round_end (true, &v);
+  for (int i = 0; i < 50; i++)
+  {
+    assert_int_equal (many[i].readies, 1);
+    assert_int_equal (many[i].wait.version.version, 9);
+  }
+}
+
+static void
+failed_shared_read_lets_nothing_be_served_from_memory (void **state)
+{
+  (void) state;
+  struct joined j;
+  join (&j);
+  assert_true (cache_testing_round_begin ());
+  cache_testing_round_end (false, NULL);
+  assert_int_equal (j.readies, 1);
+  assert_int_equal (j.wait.state, CACHE_VERSION_FAILED);
+}
+
+static void
+join_without_a_reader_fails_at_once (void **state)
+{
+  (void) state;
+  struct joined waiting;
+  join (&waiting);
+  cache_stop (); /* answers whoever still waits */
+  assert_int_equal (waiting.readies, 1);
+  assert_int_equal (waiting.wait.state, CACHE_VERSION_FAILED);
+  struct joined after;
+  join (&after);
+  assert_int_equal (after.readies, 1);
+  assert_int_equal (after.wait.state, CACHE_VERSION_FAILED);
+  assert_int_equal (cache_testing_start (1 * MB), 0); /* for the teardown */
+}
+
+/* Joins the shared read of the live reader thread and waits for it. */
+static struct joined *
+shared_read (void)
+{
+  struct joined *j = malloc (sizeof *j);
+  assert_non_null (j);
+  join (j);
+  pthread_mutex_lock (&j->lock);
+  while (0 == j->readies)
+    pthread_cond_wait (&j->done, &j->lock);
+  pthread_mutex_unlock (&j->lock);
+  return j;
+}
+
 /* ---- the register version and the listener, against PostgreSQL ---- */
 
 static uint64_t
@@ -468,6 +589,20 @@ version_moves_when_commit_returns_and_not_on_rollback (void **state)
                  late);
   assert_int_equal (late, 0);
 
+  /* so has the shared read, made by the reader thread on its own
+     connection, joined after COMMIT returned */
+  for (int i = 0; i < 50; i++)
+  {
+    exec_ok (writer, "UPDATE agency SET phone = 'y' || random()"
+                     " WHERE name = 'Committed'");
+    struct cache_version direct = read_version (reader);
+    struct joined *j = shared_read ();
+    assert_int_equal (j->wait.state, CACHE_VERSION_READ);
+    assert_int_equal (j->wait.version.version, direct.version);
+    assert_int_equal (j->wait.version.day, direct.day);
+    free (j);
+  }
+
   /* the listener's connection is killed: it comes back, and says so by
      counting a change (it may have missed some) */
   heard = cache_changes_heard ();
@@ -519,6 +654,17 @@ main (void)
         many_threads_share_the_cache_and_none_sees_an_older_state, setup_store,
         teardown_store),
     cmocka_unit_test (no_store_stores_nothing),
+    cmocka_unit_test_setup_teardown (
+        shared_read_answers_only_those_that_joined_before_it_was_sent,
+        setup_store, teardown_store),
+    cmocka_unit_test_setup_teardown (
+        one_read_answers_every_request_that_joined_before_it, setup_store,
+        teardown_store),
+    cmocka_unit_test_setup_teardown (
+        failed_shared_read_lets_nothing_be_served_from_memory, setup_store,
+        teardown_store),
+    cmocka_unit_test_setup_teardown (join_without_a_reader_fails_at_once,
+                                     setup_store, teardown_store),
     cmocka_unit_test (version_moves_when_commit_returns_and_not_on_rollback),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
