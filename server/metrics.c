@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "db/db.h"
 #include "metrics.h"
 #include "request.h"
@@ -163,6 +164,27 @@ metrics_render (size_t *len)
            "fairreg_db_connections_up{role=\"public\"} %u\n"
            "fairreg_db_connections_up{role=\"app\"} %u\n",
            public_up, app_up);
+
+  /* The never-stale cache of public answers (cache.c). */
+  struct cache_stats cache;
+  cache_stats (&cache);
+  fprintf (out,
+           "# HELP fairreg_cache_lookups_total Public answers looked up in "
+           "memory, by result (miss: not held; outdated: held, but older than "
+           "the register).\n"
+           "# TYPE fairreg_cache_lookups_total counter\n"
+           "fairreg_cache_lookups_total{result=\"hit\"} %llu\n"
+           "fairreg_cache_lookups_total{result=\"miss\"} %llu\n"
+           "fairreg_cache_lookups_total{result=\"outdated\"} %llu\n"
+           "# HELP fairreg_cache_bytes Memory held by cached answers.\n"
+           "# TYPE fairreg_cache_bytes gauge\n"
+           "fairreg_cache_bytes %zu\n"
+           "# HELP fairreg_cache_entries Answers held in memory.\n"
+           "# TYPE fairreg_cache_entries gauge\n"
+           "fairreg_cache_entries %zu\n",
+           (unsigned long long) cache.hits,
+           (unsigned long long) (cache.misses - cache.outdated),
+           (unsigned long long) cache.outdated, cache.bytes, cache.entries);
   if (0 != fclose (out))
   {
     free (text);

@@ -279,3 +279,27 @@ test('no answer, error or log line carries personal data', async () => {
   const logged = server.logs.filter((line) => /Aye Aye|7777|passport/.test(line));
   assert.deepEqual(logged, []);
 });
+
+test('public answers come from memory until a complaint is filed, and never after it', async () => {
+  const online = (res) => res.json.rows.find((row) => row.channel === 'online').count;
+  const hits = async () => Number(/^fairreg_cache_lookups_total\{result="hit"\} (\d+)$/m
+    .exec((await h.api(server.url, 'GET', '/metrics')).text)[1]);
+  const first = await stats('group_by=channel');
+  const hitsBefore = await hits();
+  const again = await stats('group_by=channel');
+  assert.equal(await hits(), hitsBefore + 1, 'the same question again is answered from memory');
+  assert.equal(again.text, first.text);
+  assert.equal(again.headers.get('etag'), first.headers.get('etag'));
+  assert.equal(again.headers.get('vary'), 'Authorization');
+  for (let i = 0; i < 5; i++) {
+    const filed = await h.api(server.url, 'POST', '/v1/complaints', {
+      json: { agency_name: 'Stats Freshness Agency', categories: ['other'], description: 'freshness' },
+    });
+    assert.equal(filed.status, 201, filed.text);
+  }
+  const after = await stats('group_by=channel');
+  assert.equal(online(after), online(first) + 5, 'the very next public answer counts the new complaints');
+  assert.notEqual(after.headers.get('etag'), first.headers.get('etag'));
+  const analyst = await stats('group_by=channel', 'analyst');
+  assert.equal(analyst.json.rows.find((row) => row.channel === 'online').count, online(after));
+});
