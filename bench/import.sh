@@ -19,15 +19,18 @@
 #
 # It needs a PostgreSQL 15 it may create databases in: PG* variables (or
 # DATABASE_URL unset); without PGHOST it runs itself inside a throwaway
-# `pg_virtualenv -v 15` cluster.  FAIRREG_BIN defaults to build/fairreg.
-# FAIRREG_IMPORT_TRACE=1 adds the time of each step of the merge.
+# `pg_virtualenv -t -v 15` cluster, on port BENCH_PGPORT when set (so that
+# two benchmarks on one machine do not collide).  FAIRREG_BIN defaults to
+# build/fairreg.
+# FAIRREG_IMPORT_TRACE=1 adds the time of reading and staging the file and of
+# each step of the merge (importers/load.c says where the time goes).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 if [ -z "${PGHOST:-}" ] && [ "${1:-}" != --in-cluster ]; then
-  exec pg_virtualenv -v 15 "$0" --in-cluster
+  exec pg_virtualenv -t -v 15 ${BENCH_PGPORT:+-o "port=$BENCH_PGPORT"} "$0" --in-cluster
 fi
 unset DATABASE_URL FAIRREG_READ_DATABASE_URL
 

@@ -18,6 +18,18 @@
  *
  * Every statement here runs once per import, so none is prepared: they are
  * sent with PQexecParams, each SQL text above the function that runs it.
+ *
+ * Where a million-licence import spends its time (FAIRREG_IMPORT_TRACE=1
+ * prints each step; bench/import.sh): not in the C reader, which streams
+ * in parallel with the COPY, but per row written in the database, about
+ * four million rows for a million licences (agencies, their names, officers,
+ * personnel and branches, licences, their first history rows): each row's
+ * index entries, its foreign-key checks, and its audit row (to_jsonb, a
+ * heap row and two index entries).  All of that is kept; what the merge
+ * avoids is work on top of it: staging tables spilling out of temp_buffers,
+ * rewriting temporary tables in place, sorting a million keys in the
+ * database's collation, joining the inserted licences back for their
+ * history, JIT compilation, and the WAL flush at COMMIT.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,6 +48,9 @@
    keeps one hostile record from filling the staging tables. */
 #define FIELD_MAX 4000
 #define REASON_MAX 200
+/* temp_buffers for an import's session, in 8 kB pages (512 MB at most,
+   taken only as the staging tables grow). */
+#define IMP_TEMP_BUFFERS "65536"
 
 /* What the merge did (-1: not known). */
 struct counts
@@ -587,14 +602,21 @@ seconds_now (void)
   return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
+/* FAIRREG_IMPORT_TRACE=1 times each step on stderr (benchmarks). */
+static bool
+tracing (void)
+{
+  static int trace = -1;
+  if (trace < 0)
+    trace = NULL != getenv ("FAIRREG_IMPORT_TRACE");
+  return 0 != trace;
+}
+
 static PGresult *
 sql (struct loader *ld, const char *what, const char *text, int nparams,
      const char *const *params)
 {
-  /* FAIRREG_IMPORT_TRACE=1 times each step on stderr (benchmarks). */
-  static int trace = -1;
-  if (trace < 0)
-    trace = NULL != getenv ("FAIRREG_IMPORT_TRACE");
+  bool trace = tracing ();
   double started = trace ? seconds_now () : 0.0;
   /* Texts without parameters may hold several statements (PQexec); the
      result is the last one's. */
@@ -659,9 +681,32 @@ static const char sql_begin[]
          large enough that the name indexes take new names in bulk */
       " set_config('work_mem', '65536', true),"
       " set_config('gin_pending_list_limit', '65536', true),"
+      /* The commit is atomic either way; what this gives up is only that
+         a crash in the instant after COMMIT returns may lose the whole
+         import (never part of it), which its report then overstates.  The
+         run is simply imported again.  It spares the flush of the import's
+         WAL at COMMIT. */
+      " set_config('synchronous_commit', 'off', true),"
+      /* The matching query's estimates (lateral lookups into an empty or
+         unanalysed register) pass the JIT thresholds, and compiling it
+         with inlining and optimisation took longer than running it. */
+      " set_config('jit', 'off', true),"
       /* one import of an authority at a time; others wait their turn */
       " pg_advisory_xact_lock(hashtext('fairreg.import'),"
       "                       hashtext($5))";
+
+/* Temporary tables live in the session's own buffers, temp_buffers (8 MB
+   by default): a million-licence list stages some hundreds of MB, and each
+   pass over it would go through the kernel page by page.  temp_buffers can
+   be set only before the session first touches a temporary table (later,
+   only to the value it had then: every import sets the same), so a session
+   that used one before keeps what it has.  The buffers are allocated as they
+   are used, so a small list costs no more. */
+static const char sql_temp_buffers[]
+    = "DO $$BEGIN"
+      " PERFORM set_config('temp_buffers', '" IMP_TEMP_BUFFERS "', true);"
+      " EXCEPTION WHEN invalid_parameter_value THEN NULL;"
+      " END$$";
 
 /* The staging tables: one partitioned table so that one COPY stream feeds
    all of them, and views that name each kind's columns. */
@@ -734,6 +779,7 @@ stage_file (struct loader *ld, int fd, struct imp_read_info *info,
   }
   struct imp_sink sink
       = { ld, sink_list, sink_agency, sink_reject, sink_progress };
+  double started = seconds_now ();
   char *read_error = NULL;
   enum imp_read_result rr = imp_read (fd, ld->opt->file_name, ld->opt->profile,
                                       &sink, info, &read_error);
@@ -764,6 +810,9 @@ stage_file (struct loader *ld, int fd, struct imp_read_info *info,
   PQclear (res);
   while (NULL != (res = PQgetResult (ld->pg)))
     PQclear (res);
+  if (tracing ())
+    fprintf (stderr, "fairreg import: %-32s %8.3f s\n",
+             "reading and staging the file", seconds_now () - started);
   return ok;
 }
 
@@ -778,7 +827,12 @@ static const char sql_licences[]
       "  c6::date AS status_date, c7 AS status_reason,"
       "  coalesce(c8, fr_normalise_number(c1)) AS number_norm"
       " FROM imp_stage_l;"
-      "ANALYZE imp_stage";
+      /* The partitions the merge reads, and only the columns it joins or
+         groups on: the parent is only written, and the free-text columns
+         would cost the sampling most and the plans nothing. */
+      "ANALYZE imp_stage_a (seq, c1, c3, c4), imp_stage_l (seq, item, c1, c8),"
+      " imp_stage_n (seq), imp_stage_o (seq), imp_stage_p (seq),"
+      " imp_stage_b (seq), imp_stage_r (item)";
 
 /* Whole-file checks, each adding rejects.  $1 is the authority. */
 static const char sql_check_numbers[]
@@ -788,12 +842,19 @@ static const char sql_check_numbers[]
       "              left(number, 60)), 200), 'licence'"
       " FROM imp_licence WHERE number_norm = ''";
 
+/* The numbers that appear twice are found first by hashing (a million
+   distinct numbers, none repeated, is the common case), and only theirs are
+   sorted to list their lines: an ordered aggregate over every licence would
+   sort the whole file by number, comparing with the database's collation. */
 static const char sql_check_duplicates[]
-    = "WITH dup AS ("
+    = "WITH twice AS ("
+      "  SELECT number_norm FROM imp_licence WHERE number_norm <> ''"
+      "  GROUP BY number_norm HAVING count(*) > 1),"
+      " dup AS ("
       "  SELECT number_norm, count(*) AS n,"
       "   string_agg(line::text, ', ' ORDER BY line) AS lines"
-      "  FROM imp_licence WHERE number_norm <> ''"
-      "  GROUP BY number_norm HAVING count(*) > 1)"
+      "  FROM imp_licence JOIN twice USING (number_norm)"
+      "  GROUP BY number_norm)"
       " INSERT INTO imp_stage (kind, seq, item, line, c1, c2)"
       " SELECT 'R', l.seq, l.item, l.line,"
       "  left(format('licence number \"%s\" appears %s times in the file"
@@ -830,8 +891,11 @@ static const char sql_match[]
       "    AND x.country = a.country AND fr_fold(x.name) = fr_fold(a.name)"
       "    AND (a.ref IS NULL OR x.external_ref IS NULL"
       "         OR x.authority_code IS DISTINCT FROM $1)) n ON true)"
+      /* Grouping only needs equality, which is bytewise in any
+         deterministic collation: "C" sorts the keys with memcmp. */
       " SELECT seq, line, agency_id, false AS is_new,"
-      "  min(seq) OVER (PARTITION BY coalesce(agency_id::text, key)) AS grp"
+      "  min(seq) OVER (PARTITION BY coalesce(agency_id::text, key)"
+      "                 COLLATE \"C\") AS grp"
       " FROM m";
 
 /* --skip-invalid: the rejected licences are left out of the merge (records
@@ -868,13 +932,20 @@ check_file (struct loader *ld)
 
 /* ---- the merge (after SAVEPOINT) --------------------------------------- */
 
-/* One new id per new group. */
+/* One new id per new group.  The table is written afresh rather than
+   updated in place: an UPDATE of every row of a temporary table writes each
+   row twice and leaves the dead half for every later scan. */
 static const char sql_agency_ids[]
-    = "UPDATE imp_match m SET agency_id = n.id, is_new = true"
-      " FROM (SELECT grp, nextval('agency_id_seq') AS id"
-      "       FROM (SELECT DISTINCT grp FROM imp_match"
-      "             WHERE agency_id IS NULL) d) n"
-      " WHERE m.grp = n.grp AND m.agency_id IS NULL";
+    = "ALTER TABLE imp_match RENAME TO imp_match_found;"
+      "CREATE TEMP TABLE imp_match ON COMMIT DROP AS"
+      " SELECT m.seq, m.line, coalesce(m.agency_id, n.id) AS agency_id,"
+      "  m.agency_id IS NULL AS is_new, m.grp"
+      " FROM imp_match_found m LEFT JOIN"
+      "  (SELECT grp, nextval('agency_id_seq') AS id"
+      "   FROM (SELECT DISTINCT grp FROM imp_match_found"
+      "         WHERE agency_id IS NULL) d) n USING (grp);"
+      "DROP TABLE imp_match_found;"
+      "ANALYZE imp_match";
 
 static const char sql_agency_insert[]
     = "INSERT INTO agency (id, name, country, registration_number, address,"
@@ -981,48 +1052,51 @@ static const char sql_agencies_updated[]
     = "SELECT count(DISTINCT c.agency_id) FROM imp_changed c"
       " JOIN imp_match m USING (agency_id) WHERE NOT m.is_new";
 
-/* Each staged licence with the registered one of the same normalised number
-   and its status before the merge.  $1 authority, $2 the list's date. */
+/* Each staged licence with its agency, the registered licence of the same
+   normalised number (or, for a new one, the id it will get: nextval here,
+   as for agencies, so that its history row needs no join back to the
+   register) and its status before the merge.  $1 authority, $2 the list's
+   date. */
 static const char sql_licence_match[]
     = "CREATE TEMP TABLE imp_lmatch ON COMMIT DROP AS"
-      " SELECT s.item, s.line, s.number, s.number_norm, l.id AS licence_id,"
+      " SELECT s.item, s.line, s.number, s.number_norm, m.agency_id,"
+      "  s.category, s.valid_from, s.valid_until,"
+      "  coalesce(l.id, nextval('licence_id_seq')) AS licence_id,"
+      "  l.id IS NULL AS is_new,"
       "  l.listed_status::text AS old_status, s.status AS new_status,"
       "  coalesce(s.status_date, $2::date) AS effective_on, s.status_reason"
-      " FROM imp_licence s"
+      " FROM imp_licence s JOIN imp_match m USING (seq)"
       " LEFT JOIN licence l ON l.authority_code = $1"
       "  AND l.number_norm = s.number_norm";
 
 static const char sql_licence_insert[]
-    = "INSERT INTO licence (authority_code, number, agency_id, category,"
+    = "INSERT INTO licence (id, authority_code, number, agency_id, category,"
       " listed_status, status_reason, valid_from, valid_until)"
-      " SELECT $1, s.number, m.agency_id, s.category, s.status,"
-      "  s.status_reason, s.valid_from, s.valid_until"
-      " FROM imp_licence s JOIN imp_match m USING (seq)"
-      " JOIN imp_lmatch x USING (item) WHERE x.licence_id IS NULL";
+      " OVERRIDING SYSTEM VALUE"
+      " SELECT x.licence_id, $1, x.number, x.agency_id, x.category,"
+      "  x.new_status, x.status_reason, x.valid_from, x.valid_until"
+      " FROM imp_lmatch x WHERE x.is_new";
 
 static const char sql_licence_update[]
-    = "UPDATE licence l SET number = s.number, agency_id = m.agency_id,"
-      " category = s.category, listed_status = s.status,"
-      " status_reason = s.status_reason, valid_from = s.valid_from,"
-      " valid_until = s.valid_until"
-      " FROM imp_licence s JOIN imp_match m USING (seq)"
-      " JOIN imp_lmatch x USING (item)"
-      " WHERE l.id = x.licence_id"
+    = "UPDATE licence l SET number = x.number, agency_id = x.agency_id,"
+      " category = x.category, listed_status = x.new_status,"
+      " status_reason = x.status_reason, valid_from = x.valid_from,"
+      " valid_until = x.valid_until"
+      " FROM imp_lmatch x"
+      " WHERE l.id = x.licence_id AND NOT x.is_new"
       " AND (l.number, l.agency_id, l.category, l.listed_status::text,"
       "      l.status_reason, l.valid_from, l.valid_until)"
-      "  IS DISTINCT FROM (s.number, m.agency_id, s.category, s.status,"
-      "      s.status_reason, s.valid_from, s.valid_until)";
+      "  IS DISTINCT FROM (x.number, x.agency_id, x.category, x.new_status,"
+      "      x.status_reason, x.valid_from, x.valid_until)";
 
 /* A history row for each new licence (its first status) and each real
-   change of status.  $1 authority, $2 the run. */
+   change of status.  $1 the run. */
 static const char sql_history[]
     = "INSERT INTO licence_status_history (licence_id, status, effective_on,"
       " reason, source, import_run_id)"
-      " SELECT l.id, x.new_status, x.effective_on, x.status_reason, 'import',"
-      "  $2::bigint"
-      " FROM imp_lmatch x JOIN licence l ON l.authority_code = $1"
-      "  AND l.number_norm = x.number_norm"
-      " WHERE x.old_status IS DISTINCT FROM x.new_status";
+      " SELECT x.licence_id, x.new_status, x.effective_on, x.status_reason,"
+      "  'import', $1::bigint"
+      " FROM imp_lmatch x WHERE x.old_status IS DISTINCT FROM x.new_status";
 
 /* A complete list delists the authority's licences it does not name, with
    a history row each, effective on the list's date. */
@@ -1031,7 +1105,7 @@ static const char sql_delisted[]
       " SELECT l.id, l.number, l.listed_status::text AS old_status"
       " FROM licence l WHERE l.authority_code = $1"
       " AND l.listed_status <> 'delisted'"
-      " AND NOT EXISTS (SELECT FROM imp_licence s"
+      " AND NOT EXISTS (SELECT FROM imp_lmatch s"
       "                 WHERE s.number_norm = l.number_norm)";
 
 static const char sql_delist[]
@@ -1081,7 +1155,7 @@ merge (struct loader *ld, struct counts *c)
     return false;
 
   const char *match_params[] = { ld->opt->authority, ld->generated_on };
-  const char *run_params[] = { ld->opt->authority, ld->run_id };
+  const char *run_param[] = { ld->run_id };
   if (sql_count (ld, "matching licences", sql_licence_match, 2, match_params)
           < 0
       || sql_count (ld, "analysing licence matches", "ANALYZE imp_lmatch", 0,
@@ -1096,7 +1170,7 @@ merge (struct loader *ld, struct counts *c)
   c->status_changes = (c->updated < 0)
                           ? -1
                           : sql_count (ld, "writing licence history",
-                                       sql_history, 2, run_params);
+                                       sql_history, 1, run_param);
   if (c->status_changes < 0)
     return false;
   /* A new licence's first status is history, not a change. */
@@ -1300,6 +1374,8 @@ begin_run (struct loader *ld)
   ld->in_transaction = true;
   if (sql_count (ld, "setting the audit context", sql_begin, 5, begin_params)
           < 0
+      || sql_count (ld, "sizing the staging buffers", sql_temp_buffers, 0, NULL)
+             < 0
       || sql_count (ld, "creating the staging tables", sql_staging, 0, NULL)
              < 0)
     return false;

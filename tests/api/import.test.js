@@ -54,8 +54,15 @@ test('a first import inserts every agency and licence, with a first history row 
     `SELECT authority_code, file_name, outcome, encode(sha256, 'hex'), size_bytes, inserted, seen, rejected, dry_run
        FROM import_run WHERE id = ${report.import_run}`);
   assert.equal(run, `PH-DMW|${path.basename(file)}|imported|${t.sha256(file)}|${fs.statSync(file).size}|5|5|0|f`);
-  // The audit log says who imported.
+  // The audit log says who imported, and has one row for every row written.
   assert.equal(await h.psql(database, "SELECT DISTINCT actor FROM audit_log WHERE entity = 'licence'"), 'import');
+  assert.equal(await h.psql(database,
+    `SELECT string_agg(e || ' ' || (SELECT count(*) FROM audit_log a
+                                     WHERE a.entity = e AND a.action = 'insert' AND a.after IS NOT NULL
+                                       AND a.entity_id = a.after ->> 'id'), ', ' ORDER BY e)
+       FROM unnest(ARRAY['agency', 'agency_name', 'agency_officer', 'agency_personnel', 'agency_branch',
+                         'licence', 'licence_status_history']) AS e`),
+    'agency 3, agency_branch 3, agency_name 3, agency_officer 3, agency_personnel 3, licence 5, licence_status_history 5');
 });
 
 test('the same content again, exported with a new generated date, changes nothing: no history, no audit row', async () => {
