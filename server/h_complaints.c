@@ -157,20 +157,11 @@ h_complaints_list (struct request *req)
       || !public_query_bool (req, "overdue", &filter.overdue))
     return 0;
   static const char *const statuses[]
-      = { "received", "acknowledged", "investigating", "conciliation",
-          "resolved", "referred",     "dismissed",     "withdrawn" };
-  filter.status = request_query (req, "status");
-  if (NULL != filter.status)
-  {
-    bool known = false;
-    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
-      known = known || 0 == strcmp (filter.status, statuses[i]);
-    if (!known)
-      return reply_error (req, ERR_BAD_PARAMETER,
-                          "status must be one of received, acknowledged, "
-                          "investigating, conciliation, resolved, referred, "
-                          "dismissed, withdrawn");
-  }
+      = { "received",     "acknowledged", "investigating",
+          "conciliation", "resolved",     "referred",
+          "dismissed",    "withdrawn",    NULL };
+  if (!staff_query_word (req, "status", statuses, &filter.status))
+    return 0;
   const char *assigned = request_query (req, "assigned");
   if (NULL != assigned && 0 != strcmp (assigned, "me"))
     return reply_error (req, ERR_BAD_PARAMETER, "assigned takes one value: me");
@@ -179,16 +170,8 @@ h_complaints_list (struct request *req)
   if (NULL != filter.mission && strlen (filter.mission) > 32)
     return reply_error (req, ERR_BAD_PARAMETER,
                         "mission is a mission code such as MM-EMB-BKK");
-  const char *cursor = request_query (req, "cursor");
-  if (NULL != cursor)
-  {
-    char *end;
-    long long n = strtoll (cursor, &end, 10);
-    if ('\0' == *cursor || '\0' != *end || n < 1 || strlen (cursor) > 18)
-      return reply_error (req, ERR_BAD_PARAMETER,
-                          "cursor must be the next_cursor of a previous page");
-    filter.before_id = n;
-  }
+  if (!staff_query_cursor (req, &filter.before_id))
+    return 0;
   unsigned wanted = filter.limit;
   filter.limit = wanted + 1; /* one more says whether a next page exists */
 
@@ -198,22 +181,7 @@ h_complaints_list (struct request *req)
   struct db_audit_context audit = request_audit (req);
   struct db_call call;
   db_complaints_list (conn, &audit, &filter, &call);
-  if (call.qs < 0 || !json_is_array (call.answer))
-    return staff_reply_call (req, &call, 200, NULL);
-  json_t *items = call.answer;
-  call.answer = NULL;
-  json_t *next = json_null ();
-  if (json_array_size (items) > wanted)
-  {
-    json_array_remove (items, wanted);
-    char text[24];
-    snprintf (text, sizeof text, "%lld",
-              (long long) json_integer_value (
-                  json_object_get (json_array_get (items, wanted - 1), "id")));
-    next = json_string (text);
-  }
-  return reply_json_steal (
-      req, 200, json_pack ("{s:o, s:o}", "items", items, "next_cursor", next));
+  return staff_reply_page (req, &call, wanted);
 }
 
 /* The complaint id of the address; false after replying 400. */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "db/imports.h"
+#include "h_staff.h"
 #include "handlers.h"
 #include "load.h"
 #include "profile.h"
@@ -155,17 +156,9 @@ h_imports_list (struct request *req)
                           IMPORTS_MAX_LIMIT);
     limit = (unsigned) n;
   }
-  int64_t before = 0;
-  text = request_query (req, "cursor");
-  if (NULL != text)
-  {
-    char *end;
-    long long n = strtoll (text, &end, 10);
-    if ('\0' == *text || '\0' != *end || n < 1 || strlen (text) > 18)
-      return reply_error (req, ERR_BAD_PARAMETER,
-                          "cursor must be the next_cursor of a previous page");
-    before = n;
-  }
+  int64_t before;
+  if (!staff_query_cursor (req, &before))
+    return 0;
   struct db_conn *conn = request_db (req);
   if (NULL == conn)
     return reply_error_default (req, ERR_UNAVAILABLE);

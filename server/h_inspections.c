@@ -87,18 +87,9 @@ h_inspections_list (struct request *req)
                              &filter.follow_up_overdue))
     return 0;
   static const char *const statuses[]
-      = { "planned", "in_progress", "closed", "cancelled" };
-  filter.status = request_query (req, "status");
-  if (NULL != filter.status)
-  {
-    bool known = false;
-    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
-      known = known || 0 == strcmp (filter.status, statuses[i]);
-    if (!known)
-      return reply_error (req, ERR_BAD_PARAMETER,
-                          "status must be one of planned, in_progress, "
-                          "closed, cancelled");
-  }
+      = { "planned", "in_progress", "closed", "cancelled", NULL };
+  if (!staff_query_word (req, "status", statuses, &filter.status))
+    return 0;
   filter.due_before = request_query (req, "due_before");
   if (NULL != filter.due_before && !is_date (filter.due_before))
     return reply_error (req, ERR_BAD_PARAMETER,
@@ -107,16 +98,8 @@ h_inspections_list (struct request *req)
   if (NULL != mine && 0 != strcmp (mine, "true") && 0 != strcmp (mine, "false"))
     return reply_error (req, ERR_BAD_PARAMETER, "mine must be true or false");
   filter.mine = (NULL != mine && 0 == strcmp (mine, "true")) ? 1 : 0;
-  const char *cursor = request_query (req, "cursor");
-  if (NULL != cursor)
-  {
-    char *end;
-    long long n = strtoll (cursor, &end, 10);
-    if ('\0' == *cursor || '\0' != *end || n < 1 || strlen (cursor) > 18)
-      return reply_error (req, ERR_BAD_PARAMETER,
-                          "cursor must be the next_cursor of a previous page");
-    filter.before_id = n;
-  }
+  if (!staff_query_cursor (req, &filter.before_id))
+    return 0;
   unsigned wanted = filter.limit;
   filter.limit = wanted + 1; /* one more says whether a next page exists */
 
@@ -126,22 +109,7 @@ h_inspections_list (struct request *req)
   struct db_audit_context audit = request_audit (req);
   struct db_call call;
   db_inspections_list (conn, &audit, &filter, &call);
-  if (call.qs < 0 || !json_is_array (call.answer))
-    return staff_reply_call (req, &call, 200, NULL);
-  json_t *items = call.answer;
-  call.answer = NULL;
-  json_t *next = json_null ();
-  if (json_array_size (items) > wanted)
-  {
-    json_array_remove (items, wanted);
-    char text[24];
-    snprintf (text, sizeof text, "%lld",
-              (long long) json_integer_value (
-                  json_object_get (json_array_get (items, wanted - 1), "id")));
-    next = json_string (text);
-  }
-  return reply_json_steal (
-      req, 200, json_pack ("{s:o, s:o}", "items", items, "next_cursor", next));
+  return staff_reply_page (req, &call, wanted);
 }
 
 /* The inspection id of the address; false after replying 400. */

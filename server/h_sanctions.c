@@ -114,28 +114,12 @@ h_sanctions_staff_list (struct request *req)
       || !public_query_bool (req, "in_force", &filter.in_force))
     return 0;
   static const char *const kinds[] = { "warning",    "demerit_points", "fine",
-                                       "suspension", "revocation",     "ban" };
-  filter.kind = request_query (req, "kind");
-  if (NULL != filter.kind)
-  {
-    bool known = false;
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-      known = known || 0 == strcmp (filter.kind, kinds[i]);
-    if (!known)
-      return reply_error (req, ERR_BAD_PARAMETER,
-                          "kind must be one of warning, demerit_points, "
-                          "fine, suspension, revocation, ban");
-  }
-  const char *cursor = request_query (req, "cursor");
-  if (NULL != cursor)
-  {
-    char *end;
-    long long n = strtoll (cursor, &end, 10);
-    if ('\0' == *cursor || '\0' != *end || n < 1 || strlen (cursor) > 18)
-      return reply_error (req, ERR_BAD_PARAMETER,
-                          "cursor must be the next_cursor of a previous page");
-    filter.before_id = n;
-  }
+                                       "suspension", "revocation",     "ban",
+                                       NULL };
+  if (!staff_query_word (req, "kind", kinds, &filter.kind))
+    return 0;
+  if (!staff_query_cursor (req, &filter.before_id))
+    return 0;
   unsigned wanted = filter.limit;
   filter.limit = wanted + 1; /* one more says whether a next page exists */
 
@@ -145,22 +129,7 @@ h_sanctions_staff_list (struct request *req)
   struct db_audit_context audit = request_audit (req);
   struct db_call call;
   db_sanctions_staff_list (conn, &audit, &filter, &call);
-  if (call.qs < 0 || !json_is_array (call.answer))
-    return staff_reply_call (req, &call, 200, NULL);
-  json_t *items = call.answer;
-  call.answer = NULL;
-  json_t *next = json_null ();
-  if (json_array_size (items) > wanted)
-  {
-    json_array_remove (items, wanted);
-    char text[24];
-    snprintf (text, sizeof text, "%lld",
-              (long long) json_integer_value (
-                  json_object_get (json_array_get (items, wanted - 1), "id")));
-    next = json_string (text);
-  }
-  return reply_json_steal (
-      req, 200, json_pack ("{s:o, s:o}", "items", items, "next_cursor", next));
+  return staff_reply_page (req, &call, wanted);
 }
 
 int

@@ -2,6 +2,7 @@
  * The reply discipline of the casework's staff handlers: a casework
  * function's answer or refusal becomes the one reply (see h_staff.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,4 +90,67 @@ staff_body_text (struct request *req)
   if (NULL == text)
     reply_error_default (req, ERR_INTERNAL);
   return text;
+}
+
+bool
+staff_query_word (struct request *req, const char *name,
+                  const char *const *words, const char **value)
+{
+  *value = request_query (req, name);
+  if (NULL == *value)
+    return true;
+  char list[512];
+  size_t used = 0;
+  list[0] = '\0';
+  for (const char *const *w = words; NULL != *w; w++)
+  {
+    if (0 == strcmp (*value, *w))
+      return true;
+    int n = snprintf (list + used, sizeof list - used, "%s%s",
+                      (w == words) ? "" : ", ", *w);
+    if (n > 0 && (size_t) n < sizeof list - used)
+      used += (size_t) n;
+  }
+  reply_error (req, ERR_BAD_PARAMETER, "%s must be one of %s", name, list);
+  return false;
+}
+
+bool
+staff_query_cursor (struct request *req, int64_t *before_id)
+{
+  const char *cursor = request_query (req, "cursor");
+  *before_id = 0;
+  if (NULL == cursor)
+    return true;
+  char *end;
+  long long n = strtoll (cursor, &end, 10);
+  if ('\0' == *cursor || '\0' != *end || n < 1 || strlen (cursor) > 18)
+  {
+    reply_error (req, ERR_BAD_PARAMETER,
+                 "cursor must be the next_cursor of a previous page");
+    return false;
+  }
+  *before_id = n;
+  return true;
+}
+
+int
+staff_reply_page (struct request *req, struct db_call *call, unsigned wanted)
+{
+  if (call->qs < 0 || !json_is_array (call->answer))
+    return staff_reply_call (req, call, 200, NULL);
+  json_t *items = call->answer;
+  call->answer = NULL;
+  json_t *next = json_null ();
+  if (json_array_size (items) > wanted)
+  {
+    json_array_remove (items, wanted);
+    char text[24];
+    snprintf (text, sizeof text, "%lld",
+              (long long) json_integer_value (
+                  json_object_get (json_array_get (items, wanted - 1), "id")));
+    next = json_string (text);
+  }
+  return reply_json_steal (
+      req, 200, json_pack ("{s:o, s:o}", "items", items, "next_cursor", next));
 }
