@@ -24,6 +24,12 @@
 # build/fairreg.
 # FAIRREG_IMPORT_TRACE=1 adds the time of reading and staging the file and of
 # each step of the merge (importers/load.c says where the time goes).
+# BENCH_IMPORT_ABLATION=1 imports each file twice more, into databases whose
+# register tables have (a) no audit triggers, (b) no triggers at all (audit,
+# foreign-key checks, the change feed), and prints those times beside the
+# real one: what the audit log and referential integrity cost, and the floor
+# of writing the rows and their indexes alone.  Needs a superuser (the
+# throwaway cluster's is); never what the registry runs.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -54,7 +60,28 @@ max_rss_mb() {
 }
 now() { date +%s.%N; }
 
-declare -A IMPORT_S IMPORT_RSS BASE_S XML_S COPY_S
+declare -A IMPORT_S IMPORT_RSS BASE_S XML_S COPY_S NOAUDIT_S NOTRIGGERS_S
+REGISTER_TABLES="agency agency_name agency_officer agency_personnel agency_branch licence licence_status_history"
+
+# ablated_import N WHAT DISABLE: the wall time of importing list N into a
+# fresh database whose register tables have "ALTER TABLE ... DISABLE
+# TRIGGER $DISABLE" (audit_insert, or ALL).
+ablated_import() {
+  local n=$1 what=$2 disable=$3 adb="fairreg_bench_import_${1}_$2" t
+  dropdb --if-exists "$adb" >/dev/null 2>&1 || true
+  createdb -E UTF8 --locale=C.UTF-8 -T template0 "$adb"
+  PGDATABASE=$adb "$BIN" migrate >/dev/null
+  for t in $REGISTER_TABLES; do
+    PGDATABASE=$adb psql -X -q -v ON_ERROR_STOP=1 -c "ALTER TABLE $t DISABLE TRIGGER $disable"
+  done
+  PGDATABASE=$adb /usr/bin/time -v "$BIN" import --authority PH-DMW "$OUT/list-$n.xml" >"$OUT/import-$n-$what.log" 2>&1 || {
+    cat "$OUT/import-$n-$what.log" >&2
+    echo "bench-import: the ablated import ($what) of list $n failed" >&2
+    exit 1
+  }
+  dropdb "$adb"
+  elapsed_seconds "$OUT/import-$n-$what.log"
+}
 for n in $SIZES; do
   xml="$OUT/list-$n.xml"
   tsv="$OUT/rows-$n.tsv"
@@ -91,6 +118,12 @@ for n in $SIZES; do
   COPY_S[$n]=$(echo "$(now) - $start" | bc)
   BASE_S[$n]=$(echo "${XML_S[$n]} + ${COPY_S[$n]}" | bc)
   dropdb "$db"
+
+  if [ "${BENCH_IMPORT_ABLATION:-0}" = 1 ]; then
+    echo "== $n licences: the same import without audit triggers, then without any trigger"
+    NOAUDIT_S[$n]=$(ablated_import "$n" noaudit audit_insert)
+    NOTRIGGERS_S[$n]=$(ablated_import "$n" notriggers ALL)
+  fi
 done
 
 echo
@@ -100,6 +133,14 @@ for n in $SIZES; do
   printf '%-10s %12.1f %12s %14.1f %12.1f %12.1f %7sx\n' "$n" "${IMPORT_S[$n]}" "${IMPORT_RSS[$n]}" \
     "${XML_S[$n]}" "${COPY_S[$n]}" "${BASE_S[$n]}" "$ratio"
 done
+if [ "${BENCH_IMPORT_ABLATION:-0}" = 1 ]; then
+  echo
+  echo "where the time goes (the same import, into registers stripped for measurement only):"
+  printf '%-10s %12s %16s %22s\n' licences 'import s' 'no audit s' 'no triggers at all s'
+  for n in $SIZES; do
+    printf '%-10s %12.1f %16.1f %22.1f\n' "$n" "${IMPORT_S[$n]}" "${NOAUDIT_S[$n]}" "${NOTRIGGERS_S[$n]}"
+  done
+fi
 echo
 echo "targets (DESIGN.md section 10): 1,000,000 licences under 60 s; peak RSS under 64 MB, the same for every size"
 for n in $SIZES; do

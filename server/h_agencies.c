@@ -208,7 +208,13 @@ h_agencies_list (struct request *req)
   }
   bool versioned = CACHE_VERSION_READ == read;
 
-  /* The same request answered since the last change: from memory. */
+  /* A name search from the in-process index, when it is current: that
+     costs well under a millisecond, so its answers are not stored, and the
+     cache's bytes stay with the answers that cost a database round trip
+     (the licence lookups above all). */
+  struct db_agency_page page;
+  int rc = search_from_index (&query, versioned ? &version : NULL, &page);
+  bool store = false;
   const char *cursor_text = request_query (req, "cursor");
   char *key = NULL;
   if (0
@@ -216,21 +222,21 @@ h_agencies_list (struct request *req)
                   (NULL != query.country) ? query.country : "", query.standing,
                   query.limit, (NULL != cursor_text) ? cursor_text : ""))
     abort ();
-  if (versioned && cache_serve (req, &version, key, strlen (key)))
-  {
-    free (key);
-    free (scope);
-    return 0;
-  }
-  struct db_agency_page page;
-  int rc = search_from_index (&query, versioned ? &version : NULL, &page);
   if (1 == rc)
   {
+    /* The same request answered since the last change: from memory. */
+    if (versioned && cache_serve (req, &version, key, strlen (key)))
+    {
+      free (key);
+      free (scope);
+      return 0;
+    }
     /* From the database: what is stored is labelled with the version read
        on the same connection just before. */
     struct db_conn *conn = request_db (req);
     versioned = cache_version_read (conn, &version);
     rc = (NULL == conn) ? -1 : db_agencies_search (conn, &query, &page);
+    store = versioned;
   }
   if (0 != rc)
   {
@@ -253,7 +259,7 @@ h_agencies_list (struct request *req)
   }
   free (scope);
   cache_reply_json_steal (
-      req, versioned ? &version : NULL, key, strlen (key),
+      req, store ? &version : NULL, key, strlen (key),
       json_pack ("{s:o, s:o}", "items", page.items, "next_cursor", next));
   free (key);
   return 0;

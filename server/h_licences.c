@@ -50,15 +50,16 @@ h_licences_lookup (struct request *req)
   case CACHE_VERSION_FAILED:
     break;
   }
-  /* From the database: what is stored is labelled with the version read on
-     the same connection just before. */
+  /* From the database, in one round trip: what is stored is labelled with
+     the version read in the same statement, so from the same snapshot. */
   struct db_conn *conn = request_db (req);
-  bool versioned = cache_version_read (conn, &version);
-  json_t *items = (NULL != conn) ? db_licences_by_number (conn, number) : NULL;
+  json_t *items = (NULL != conn) ? db_licences_by_number (conn, number,
+                                                          &version.version,
+                                                          &version.day)
+                                 : NULL;
   if (NULL == items)
     return reply_error_default (req, ERR_UNAVAILABLE);
-  return cache_reply_json_steal (req, versioned ? &version : NULL, number,
-                                 strlen (number),
+  return cache_reply_json_steal (req, &version, number, strlen (number),
                                  json_pack ("{s:o}", "items", items));
 }
 

@@ -1,10 +1,16 @@
 -- wrk script of bench/api.sh: each request is a path drawn at random from a
 -- file (one URL-encoded path a line), given after "--":
---   wrk -s bench/wrk/paths.lua URL -- FILE
+--   wrk -s bench/wrk/paths.lua URL -- FILE [in-order]
+-- With "in-order" each thread takes the paths in the file's order instead,
+-- over and over, the second thread starting halfway: the warm-up, so that
+-- every path has been asked once (by the time either thread has made as many
+-- requests as there are paths) before the measured run starts.
 -- and at the end one line that bench/api.sh reads:
 --   RESULT requests=N rps=R p50_ms=A p95_ms=B p99_ms=C errors=E
 local paths = {}
 local threads = 0
+local in_order = false
+local next_path = 0
 
 function setup(thread)
   threads = threads + 1
@@ -21,9 +27,16 @@ function init(args)
   file:close()
   -- each thread its own sequence, the same from run to run
   math.randomseed(#paths + (tonumber(id) or 0) * 7919)
+  in_order = args[2] == "in-order"
+  next_path = ((tonumber(id) or 1) - 1) * math.floor(#paths / 2)
 end
 
 function request()
+  if in_order then
+    local path = paths[next_path % #paths + 1]
+    next_path = next_path + 1
+    return wrk.format("GET", path)
+  end
   return wrk.format("GET", paths[math.random(#paths)])
 end
 

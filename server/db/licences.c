@@ -4,23 +4,32 @@
  * status change calls a function of schema/0060_inspections_sanctions.sql.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "db/licences.h"
 
 DB_STATEMENT (licences_by_number,
-              "SELECT coalesce(json_agg(" DB_LICENCE_JSON_SQL
-              " ORDER BY l.authority_code, l.id), '[]')"
-              " FROM pub_licence AS l"
-              " WHERE l.number_norm = fr_normalise_number($1)");
+              "SELECT (SELECT coalesce(json_agg(" DB_LICENCE_JSON_SQL
+              "  ORDER BY l.authority_code, l.id), '[]')"
+              "  FROM pub_licence AS l"
+              "  WHERE l.number_norm = fr_normalise_number($1)),"
+              " v.version, current_date - DATE '2000-01-01'"
+              " FROM pub_register_version AS v");
 
 json_t *
-db_licences_by_number (struct db_conn *conn, const char *number)
+db_licences_by_number (struct db_conn *conn, const char *number,
+                       int64_t *version, int32_t *day)
 {
   int qs;
   const char *params[] = { number };
   PGresult *res = db_run (conn, &licences_by_number, 1, params, &qs);
-  json_t *items
-      = (1 == qs) ? json_loads (PQgetvalue (res, 0, 0), 0, NULL) : NULL;
+  json_t *items = NULL;
+  if (1 == qs)
+  {
+    items = json_loads (PQgetvalue (res, 0, 0), 0, NULL);
+    *version = strtoll (PQgetvalue (res, 0, 1), NULL, 10);
+    *day = (int32_t) strtol (PQgetvalue (res, 0, 2), NULL, 10);
+  }
   PQclear (res);
   return items;
 }

@@ -41,8 +41,11 @@
 
 /* Every licence whose normalised number (fr_normalise_number) equals that of
    NUMBER, as an array of licence objects ordered by authority and id; NULL if
-   the database failed. */
-json_t *db_licences_by_number (struct db_conn *conn, const char *number);
+   the database failed.  In the same statement, so from the same snapshot,
+   the register version and day (cache.h's struct cache_version) into
+   *VERSION and *DAY: the label of what was read, in one round trip. */
+json_t *db_licences_by_number (struct db_conn *conn, const char *number,
+                               int64_t *version, int32_t *day);
 
 /* The licence ID as a licence object into *LICENCE (new reference). */
 enum db_lookup db_licence_get (struct db_conn *conn, int64_t id,
