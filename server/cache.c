@@ -368,7 +368,11 @@ static _Atomic uint64_t stat_evictions;
 static _Atomic uint64_t stat_outdated;
 static _Atomic uint64_t stat_notifications;
 
-/* FNV-1a over the route and the key. */
+/* FNV-1a over the route and the key, then mixed (MurmurHash3's 64-bit
+   finaliser) so that every bit depends on every byte: FNV alone leaves the
+   high bits, which pick the shard, nearly blind to the last bytes, and keys
+   that differ only there (numbers, queries typed one letter further) would
+   crowd into one shard. */
 static uint64_t
 key_hash (unsigned route, const char *key, size_t len)
 {
@@ -378,7 +382,21 @@ key_hash (unsigned route, const char *key, size_t len)
     h ^= (unsigned char) key[i];
     h *= 1099511628211ULL;
   }
-  return h ^ (h >> 29);
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+/* The shard of HASH, from its high half: its low bits pick the bucket
+   within the shard, and taking the shard from them too would leave all but
+   one in CACHE_SHARDS of every shard's buckets empty. */
+static struct shard *
+shard_of (uint64_t hash)
+{
+  return &shards[(hash >> 32) % CACHE_SHARDS];
 }
 
 static void
@@ -506,7 +524,7 @@ cache_get (unsigned route, const char *key, size_t key_len,
   if (!atomic_load (&store_ready))
     return NULL;
   uint64_t hash = key_hash (route, key, key_len);
-  struct shard *sh = &shards[hash % CACHE_SHARDS];
+  struct shard *sh = shard_of (hash);
   pthread_mutex_lock (&sh->lock);
   shard_catch_up (sh);
   struct cache_entry *entry = shard_find (sh, hash, route, key, key_len);
@@ -546,7 +564,7 @@ cache_put (unsigned route, const char *key, size_t key_len,
     return NULL;
   size_t size = sizeof (struct cache_entry) + key_len + body_len;
   uint64_t hash = key_hash (route, key, key_len);
-  struct shard *sh = &shards[hash % CACHE_SHARDS];
+  struct shard *sh = shard_of (hash);
   if (size > sh->budget / 8)
     return NULL;
   struct cache_entry *entry = malloc (size);

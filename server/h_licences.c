@@ -53,9 +53,8 @@ h_licences_lookup (struct request *req)
   /* From the database, in one round trip: what is stored is labelled with
      the version read in the same statement, so from the same snapshot. */
   struct db_conn *conn = request_db (req);
-  json_t *items = (NULL != conn) ? db_licences_by_number (conn, number,
-                                                          &version.version,
-                                                          &version.day)
+  json_t *items = (NULL != conn) ? db_licences_by_number (
+                      conn, number, &version.version, &version.day)
                                  : NULL;
   if (NULL == items)
     return reply_error_default (req, ERR_UNAVAILABLE);
