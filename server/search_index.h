@@ -9,8 +9,10 @@
  * every pub_agency_name), folded with the database's own fr_fold, cut into
  * trigrams of code points (so Thai, Burmese, Khmer and Lao, which write no
  * spaces between words, are searched by substring just as well), with
- * posting lists of agencies per trigram (delta-coded varints), and per
- * agency its id, country and in_good_standing for the filters.
+ * posting lists of names per trigram (delta-coded varints, or bitmaps for
+ * the commonest trigrams), per name its agency and trigram count (not its
+ * text), and per agency its id, country and in_good_standing for the
+ * filters (search_index.c tells how a search reads them).
  *
  * Scoring (an integer from 0 to 1,000,000, so that pagination cursors
  * compare exactly): for a query with the set Q of n trigrams and a name with
@@ -142,7 +144,9 @@ struct search_index_stats
   size_t names;
   size_t trigrams;
   size_t postings;
-  size_t bytes; /* memory held by the index */
+  size_t bitmap_lists;  /* lists kept as bitmaps (the commonest trigrams) */
+  size_t blocked_lists; /* lists kept as varints with a block table */
+  size_t bytes;         /* memory held by the index */
 };
 void search_index_stats (const struct search_index *idx,
                          struct search_index_stats *st);

@@ -361,11 +361,48 @@ empty_punctuation_and_huge_queries_are_harmless (void **state)
   size_t n = search (idx, huge, NULL, ids, 10, NULL);
   assert_true (n >= 1);
   assert_int_equal (ids[0], 2);
-  /* an index without agencies */
+  /* an index without agencies, and one whose agencies have no names */
   struct search_index *none
       = search_index_builder_finish (search_index_builder_new ());
   assert_int_equal (search (none, "global", NULL, ids, 10, NULL), 0);
   search_index_free (none);
+  struct search_index_builder *b = search_index_builder_new ();
+  assert_true (search_index_builder_add_agency (b, 1, "PH", true, NULL, 0));
+  none = search_index_builder_finish (b);
+  assert_int_equal (search (none, "global", NULL, ids, 10, NULL), 0);
+  search_index_free (none);
+  search_index_free (idx);
+}
+
+static void
+one_scratch_serves_any_number_of_searches (void **state)
+{
+  (void) state;
+  /* a search marks the names it touches with a stamp of its own, and the
+     stamps run out (and start again) every few hundred searches */
+  struct search_index *idx = build (manpower, MANPOWER_COUNT);
+  struct search_scratch *s = search_scratch_new ();
+  struct search_hit first[10];
+  bool more;
+  size_t n = search_index_query (idx, s, "global manpower", 15, NULL, NULL,
+                                 first, 10, &more);
+  assert_true (n >= 3);
+  for (int i = 0; i < 1500; i++)
+  {
+    struct search_hit hits[10];
+    const char *other = (0 == i % 2) ? "jaya" : "dong a";
+    search_index_query (idx, s, other, strlen (other), NULL, NULL, hits, 10,
+                        &more);
+    size_t again = search_index_query (idx, s, "global manpower", 15, NULL,
+                                       NULL, hits, 10, &more);
+    assert_int_equal (again, n);
+    for (size_t k = 0; k < n; k++)
+    {
+      assert_int_equal (hits[k].agency_id, first[k].agency_id);
+      assert_int_equal (hits[k].score, first[k].score);
+    }
+  }
+  search_scratch_free (s);
   search_index_free (idx);
 }
 
@@ -535,6 +572,196 @@ pruned_search_equals_scoring_every_agency (void **state)
       assert_true (n > 0 || !more);
     }
     assert_int_equal (seen, count);
+  }
+  search_scratch_free (s);
+  search_index_free (idx);
+}
+
+/* ---- the same over a registry large enough for every form of list ----
+ *
+ * A few thousand agencies whose names mix words as common as "manpower"
+ * (lists long enough to be kept as bitmaps), middling ones (lists in
+ * blocks with a table) and rare syllables (short lists), in Latin and in
+ * scripts without spaces, an agency's second name often repeating words of
+ * its first; queries from whole names (long queries whose page is made of
+ * near-identical names, which lets the search stop reading early) to single
+ * common words and noise, with filters and pages of every size, compared hit
+ * for hit and score for score with search_score over every name. */
+
+#define LARGE_AGENCIES 2400
+#define LARGE_ROUNDS 160
+
+static const char *const common_words[]
+    = { "manpower", "recruitment", "services", "agency", "co ltd",
+        "overseas", "employment",  "จัดหางาน",  "บริษัท",   "ကုမ္ပဏီ" };
+static const char *const middling_words[]
+    = { "global", "pacific", "golden", "star",  "jaya",    "abadi",  "sinar",
+        "mega",   "prima",   "asia",   "union", "trading", "labour", "sdn bhd",
+        "สยาม",   "ไทย",     "မြန်မာ",  "ລາວ",   "ខ្មែរ" };
+
+/* One word: common a fifth of the time, middling a third, else syllables. */
+static size_t
+large_word (char *out, size_t size)
+{
+  const char *w;
+  char made[64];
+  uint32_t r = rng () % 15;
+  if (r < 3)
+    w = common_words[rng () % (sizeof common_words / sizeof common_words[0])];
+  else if (r < 8)
+    w = middling_words[rng ()
+                       % (sizeof middling_words / sizeof middling_words[0])];
+  else
+  {
+    random_name (made, sizeof made, 1);
+    w = made;
+  }
+  return (size_t) snprintf (out, size, "%s", w);
+}
+
+static void
+large_name (char *out, size_t size, const char *like)
+{
+  size_t used = 0;
+  out[0] = '\0';
+  if (NULL != like && 0 != rng () % 3)
+  {
+    /* words of the agency's first name, and one more */
+    used = strlen (like);
+    if (used >= size)
+      used = size - 1;
+    memmove (out, like, used);
+    out[used] = '\0';
+    const char *space = strrchr (out, ' ');
+    if (NULL != space && 0 == rng () % 2)
+      used = (size_t) (space - out);
+  }
+  int words = 1 + (int) (rng () % 5);
+  for (int w = 0; w < words && used + 40 < size; w++)
+  {
+    if (used > 0)
+      out[used++] = ' ';
+    used += large_word (out + used, size - used);
+  }
+  out[used] = '\0';
+}
+
+static void
+pruned_search_equals_scoring_every_agency_in_every_list_form (void **state)
+{
+  (void) state;
+  static char names[LARGE_AGENCIES][3][128];
+  static const char *const countries[] = { "PH", "TH", "MM", "LA" };
+  struct search_index_builder *b = search_index_builder_new ();
+  for (int a = 0; a < LARGE_AGENCIES; a++)
+    assert_true (search_index_builder_add_agency (
+        b, 7 + 5 * a, countries[a % 4], 0 != a % 3, NULL, 0));
+  for (int a = 0; a < LARGE_AGENCIES; a++)
+    for (int k = 0; k < 1 + a % 3; k++)
+    {
+      if (a > 0 && 0 == k && 0 == rng () % 4)
+      {
+        /* a near twin of the agency before */
+        char twin[sizeof names[a][0]];
+        snprintf (twin, sizeof twin, "%s %s", names[a - 1][0],
+                  syllables[rng () % SYLLABLES]);
+        memcpy (names[a][0], twin, sizeof twin);
+      }
+      else
+        large_name (names[a][k], sizeof names[a][k],
+                    (k > 0) ? names[a][0] : NULL);
+      assert_true (search_index_builder_add_name (b, 7 + 5 * a, names[a][k],
+                                                  strlen (names[a][k])));
+    }
+  struct search_index *idx = search_index_builder_finish (b);
+  struct search_index_stats st;
+  search_index_stats (idx, &st);
+  assert_true (st.bitmap_lists > 0);
+  assert_true (st.blocked_lists > 0);
+  assert_true (st.trigrams > st.bitmap_lists + st.blocked_lists);
+
+  struct search_scratch *s = search_scratch_new ();
+  static struct brute expected[LARGE_AGENCIES];
+  for (int round = 0; round < LARGE_ROUNDS; round++)
+  {
+    char query[512];
+    int a = (int) (rng () % LARGE_AGENCIES);
+    switch (round % 6)
+    {
+    case 0: /* a whole name */
+      snprintf (query, sizeof query, "%s", names[a][0]);
+      break;
+    case 1: /* two names run together: a long query */
+      snprintf (query, sizeof query, "%s %s", names[a][0],
+                names[(a + 1) % LARGE_AGENCIES][0]);
+      break;
+    case 2: /* a name with a letter changed */
+      snprintf (query, sizeof query, "%s", names[a][a % 3 < 1 ? 0 : a % 3]);
+      query[rng () % (strlen (query) + 1) / 2] = 'q';
+      break;
+    case 3: /* one common word */
+      snprintf (query, sizeof query, "%s",
+                common_words[rng ()
+                             % (sizeof common_words / sizeof common_words[0])]);
+      break;
+    case 4: /* a middling and a common word */
+      snprintf (
+          query, sizeof query, "%s %s",
+          middling_words[rng ()
+                         % (sizeof middling_words / sizeof middling_words[0])],
+          common_words[rng ()
+                       % (sizeof common_words / sizeof common_words[0])]);
+      break;
+    default:
+      random_name (query, sizeof query, 1 + (int) (rng () % 3));
+    }
+    struct search_filter f = { "", -1 };
+    if (0 == round % 5)
+      snprintf (f.country, sizeof f.country, "%s", countries[round % 4]);
+    if (0 == round % 7)
+      f.standing = round % 2;
+    size_t count = 0;
+    for (int x = 0; x < LARGE_AGENCIES; x++)
+    {
+      if ('\0' != f.country[0] && 0 != strcmp (f.country, countries[x % 4]))
+        continue;
+      if (f.standing >= 0 && (0 != x % 3) != (1 == f.standing))
+        continue;
+      uint32_t best = 0;
+      for (int k = 0; k < 1 + x % 3; k++)
+      {
+        uint32_t sc = search_score (query, strlen (query), names[x][k],
+                                    strlen (names[x][k]));
+        best = (sc > best) ? sc : best;
+      }
+      if (best >= SEARCH_SCORE_MIN)
+        expected[count++] = (struct brute){ 7 + 5 * x, best };
+    }
+    qsort (expected, count, sizeof *expected, brute_cmp);
+    /* the first page as the server asks for it, then the rest in pages of
+       a size that changes from round to round */
+    size_t page = (0 == round % 2) ? 20 : 1 + rng () % 30;
+    struct search_after after = { false, 0, 0 };
+    size_t seen = 0;
+    bool more = true;
+    while (more && seen < 200)
+    {
+      struct search_hit hits[30];
+      size_t n = search_index_query (idx, s, query, strlen (query), &f, &after,
+                                     hits, page, &more);
+      for (size_t i = 0; i < n; i++)
+      {
+        assert_true (seen + i < count);
+        assert_int_equal (hits[i].agency_id, expected[seen + i].id);
+        assert_int_equal (hits[i].score, expected[seen + i].score);
+      }
+      seen += n;
+      assert_true (n == page || !more);
+      if (n > 0)
+        after = (struct search_after){ true, hits[n - 1].score,
+                                       hits[n - 1].agency_id };
+    }
+    assert_true (seen == count || (more && seen >= 200));
   }
   search_scratch_free (s);
   search_index_free (idx);
@@ -716,8 +943,11 @@ main (void)
     cmocka_unit_test (filters_by_country_and_standing),
     cmocka_unit_test (pages_follow_each_other_without_gaps_or_repeats),
     cmocka_unit_test (empty_punctuation_and_huge_queries_are_harmless),
+    cmocka_unit_test (one_scratch_serves_any_number_of_searches),
     cmocka_unit_test (builder_refuses_out_of_order_and_unknown_agencies),
     cmocka_unit_test (pruned_search_equals_scoring_every_agency),
+    cmocka_unit_test (
+        pruned_search_equals_scoring_every_agency_in_every_list_form),
     cmocka_unit_test (c_fold_matches_fr_fold_of_the_database),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
