@@ -8,18 +8,26 @@
  * the data bench/search-data.sh dumped (the benchmark registry at 100k and at
  * 1M agencies, folded by the database's fr_fold, and the folded benchmark
  * queries), runs every query as the server does (first page of 20, no
- * filter) in one thread and reports the thread's CPU per search: the mean
- * and the 50th, 95th and 99th percentiles of each query's CPU.  With
- * --dump FILE it also writes every query's hits (first page, and the second
- * through its cursor) so that two builds of the index can be compared hit
- * for hit.
+ * filter unless asked) in one thread and reports the thread's CPU per
+ * search: the mean and the 50th, 95th and 99th percentiles of each query's
+ * CPU (the least of the rounds: the noise of a shared machine only adds).
+ * With --dump FILE it also writes every query's hits (first page, and the
+ * second through its cursor) so that two builds of the index can be
+ * compared hit for hit.  Not built by the Makefile:
  *
- *   cc ... -o search-micro bench/search-micro.c BUILD/libfairreg.a ...
- *   search-micro AGENCIES.tsv NAMES.tsv QUERIES.txt [--rounds R]
- *                [--dump FILE] [--limit N] [--country CC] [--standing 0|1]
+ *   bench/search-data.sh               # once: build/bench-data/search/
+ *   cc -D_GNU_SOURCE -Iserver -std=c11 -O2 $(pkg-config --cflags jansson) \
+ *      -o build/search-micro bench/search-micro.c build/libfairreg.a \
+ *      $(pkg-config --libs libmicrohttpd libpq jansson libxml-2.0 \
+ *        libsodium libqrencode) -lpthread -lm
+ *   D=build/bench-data/search
+ *   build/search-micro $D/agencies-1m.tsv $D/names-1m.tsv \
+ *      $D/queries-1m.txt [--rounds R] [--dump FILE] [--limit N]
+ *      [--country CC] [--standing 0|1]
  *
  * Link it with another search_index.o before libfairreg.a to measure another
- * version of the search under the same data.
+ * version of the search under the same data (run the two in turn, a few
+ * times: only numbers taken side by side compare).
  */
 #include <inttypes.h>
 #include <stdio.h>

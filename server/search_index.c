@@ -1542,9 +1542,10 @@ search_index_query (const struct search_index *idx,
   x.cap = limit + 1;
 
   /* Counting, rarest list first.  After j lists, a name not touched yet
-     shares at most n - j trigrams with the query: once that is below a
-     match, the remaining (most common, longest) lists can bring no new
-     candidate, and only add to the counts of the names already touched. */
+     shares at most n - j trigrams with the query: once that is below the
+     page (a match, or once full its worst hit), the remaining (most common,
+     longest) lists can bring no new candidate, and only add to the counts
+     of the names already touched. */
   uint32_t j = 0;
   uint64_t read = 0;
   uint64_t checkpoint = CHECKPOINT_POSTINGS;
