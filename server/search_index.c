@@ -1139,23 +1139,31 @@ filtered_out (const struct search *x, uint32_t k)
              && x->idx->agency_good[a] != (uint8_t) x->standing);
 }
 
+/* Counts one more query trigram for name K if it is a live candidate. */
+static inline void
+count_one_more (struct search *x, uint32_t k)
+{
+  uint16_t w = x->seen[k];
+  if ((w & ~COUNT_MASK) != x->mine)
+    return;
+  uint32_t c = w & COUNT_MASK;
+  if (c >= COUNT_SCORED)
+    return;
+  x->hist[c]--;
+  x->hist[c + 1]++;
+  x->seen[k] = (uint16_t) (w + 1);
+  if (1 == c)
+    x->again[x->again_count++] = k;
+}
+
 /* Counts one more query trigram for name K, touching it (and checking the
    filter) the first time. */
 static inline void
 touch (struct search *x, uint32_t k, bool filtering)
 {
-  uint16_t w = x->seen[k];
-  if ((w & ~COUNT_MASK) == x->mine)
+  if ((x->seen[k] & ~COUNT_MASK) == x->mine)
   {
-    uint32_t c = w & COUNT_MASK;
-    if (c < COUNT_SCORED)
-    {
-      x->hist[c]--;
-      x->hist[c + 1]++;
-      x->seen[k] = (uint16_t) (w + 1);
-      if (1 == c)
-        x->again[x->again_count++] = k;
-    }
+    count_one_more (x, k);
     return;
   }
   if (filtering && filtered_out (x, k))
@@ -1198,23 +1206,6 @@ read_touching (struct search *x, uint32_t r)
     k += varint_next (&p);
     touch (x, k, filtering);
   }
-}
-
-/* Counts one more query trigram for name K if it is a live candidate. */
-static inline void
-count_one_more (struct search *x, uint32_t k)
-{
-  uint16_t w = x->seen[k];
-  if ((w & ~COUNT_MASK) != x->mine)
-    return;
-  uint32_t c = w & COUNT_MASK;
-  if (c >= COUNT_SCORED)
-    return;
-  x->hist[c]--;
-  x->hist[c + 1]++;
-  x->seen[k] = (uint16_t) (w + 1);
-  if (1 == c)
-    x->again[x->again_count++] = k;
 }
 
 /* Reads list R, counting it for the names already touched. */
