@@ -183,20 +183,45 @@ cache_lookups() {
     END { printf "%d %d\n", h, m }'
 }
 
-say "warming up"
-# long enough for the first pass, all misses, to reach every lookup path
-warm "$FAIRREG_URL" "$DATA/lookup.txt" 10
-warm "$FAIRREG_URL" "$DATA/search.txt"
-warm "$BASE_URL" "$DATA/lookup.txt"
-warm "$BASE_URL" "$DATA/search.txt"
+# settle: waits until the database has had no query running for a second
+# (at most two minutes).  wrk stops sending when its run ends, but a server
+# still works through what it had queued: the baseline's search backlog runs
+# on in PostgreSQL for seconds, and must not land in the next run's figures.
+settle() {
+  local quiet=0 i active
+  for i in $(seq 600); do
+    active=$(psql -qAtX -d "$DB" -c "SELECT count(*) FROM pg_stat_activity
+      WHERE state = 'active' AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
+    if [ "$active" = 0 ]; then
+      quiet=$((quiet + 1))
+      [ "$quiet" -ge 5 ] && return 0
+    else
+      quiet=0
+    fi
+    sleep 0.2
+  done
+  say "warning: the database was still busy after two minutes"
+}
 
-say "measuring, ${SECONDS_PER_RUN}s a run"
+# Each target is warmed just before it is measured, with the paths in order:
+# long enough, for the lookup, for the first pass (all misses) to reach
+# every path.  Each warm-up and each run starts on a settled database.
+say "measuring, ${SECONDS_PER_RUN}s a run, each after its warm-up"
+settle; warm "$FAIRREG_URL" "$DATA/lookup.txt" 10
+settle
 read -r HITS0 MISSES0 < <(cache_lookups)
 read -r F_LOOK_RPS F_LOOK_P50 F_LOOK_P95 F_LOOK_P99 F_LOOK_ERR < <(run fairreg-lookup "$FAIRREG_URL" "$DATA/lookup.txt")
 read -r HITS1 MISSES1 < <(cache_lookups)
+settle; warm "$FAIRREG_URL" "$DATA/search.txt"
+settle
 read -r F_SRCH_RPS F_SRCH_P50 F_SRCH_P95 F_SRCH_P99 F_SRCH_ERR < <(run fairreg-search "$FAIRREG_URL" "$DATA/search.txt")
+settle; warm "$BASE_URL" "$DATA/lookup.txt"
+settle
 read -r B_LOOK_RPS B_LOOK_P50 B_LOOK_P95 B_LOOK_P99 B_LOOK_ERR < <(run baseline-lookup "$BASE_URL" "$DATA/lookup.txt")
+settle; warm "$BASE_URL" "$DATA/search.txt"
+settle
 read -r B_SRCH_RPS B_SRCH_P50 B_SRCH_P95 B_SRCH_P99 B_SRCH_ERR < <(run baseline-search "$BASE_URL" "$DATA/search.txt")
+settle
 read -r N_RPS N_P50 N_P95 N_P99 N_ERR < <(run nginx-static "$NGINX_URL/static.json")
 RSS_KB=$(awk '/^VmHWM:/ { print $2 }' "/proc/$FAIRREG_PID/status")
 kill -TERM "$FAIRREG_PID"
@@ -217,7 +242,8 @@ if [ "${BENCH_1M:-1}" != 0 ]; then
   start_fairreg "$DB1M" "$WORK/fairreg-1m.log"
   INDEX_1M=$(grep -o 'search index: [^"]*' "$WORK/fairreg-1m.log" | tail -1)
   say "1M: grown in ${GROW_S}s; $INDEX_1M"
-  warm "$FAIRREG_URL" "$WORK/search-1m.txt"
+  settle; warm "$FAIRREG_URL" "$WORK/search-1m.txt"
+  settle
   read -r M_RPS M_P50 M_P95 M_P99 M_ERR < <(run fairreg-search-1m "$FAIRREG_URL" "$WORK/search-1m.txt")
   RSS_1M_KB=$(awk '/^VmHWM:/ { print $2 }' "/proc/$FAIRREG_PID/status")
   kill -TERM "$FAIRREG_PID"
