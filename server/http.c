@@ -30,6 +30,7 @@
 #include "auth.h"
 #include "cache.h"
 #include "config.h"
+#include "date_transitions.h"
 #include "db/db.h"
 #include "embedded.h"
 #include "http.h"
@@ -834,6 +835,9 @@ http_serve (void)
   if (0 != cache_start ((size_t) config.cache_mb * 1024 * 1024)
       || 0 != search_index_start ())
     log_event ("warning", "cache: cannot start; answering from the database");
+  if (0 != date_transitions_start ())
+    log_event ("warning", "date transitions: cannot start the recorder; "
+                          "status changes made by dates stay unrecorded");
 
   /* ITC lets MHD_quiesce_daemon wake the pool's threads for the drain, and
      the version reader resume the connections that waited for it. */
@@ -885,6 +889,7 @@ http_serve (void)
        waited++)
     usleep (10 * 1000);
   MHD_stop_daemon (daemon);
+  date_transitions_stop ();
   search_index_stop ();
   cache_stop ();
   db_release_all ();

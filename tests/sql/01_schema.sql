@@ -19,7 +19,7 @@ SELECT tables_are('public', ARRAY[
   'schema public holds exactly the registry''s tables');
 
 SELECT views_are('public', ARRAY[
-  'sanction_status', 'licence_effective', 'agency_standing',
+  'sanction_status', 'licence_effective', 'agency_standing', 'licence_status_drift',
   'pub_authority', 'pub_agency', 'pub_agency_name', 'pub_branch', 'pub_officer',
   'pub_personnel', 'pub_licence', 'pub_licence_history', 'pub_sanction',
   'pub_agency_activity', 'pub_register_version'],
