@@ -270,15 +270,23 @@ function startServer({ database, env = {}, startTimeoutMs = 10000 } = {}) {
           clearTimeout(timer);
           waiters.delete(onLine);
           const port = Number(match[1]);
-          resolve({
+          const startupMs = Number(process.hrtime.bigint() - started) / 1e6;
+          // The date-transitions recorder's first run writes to the history
+          // (server/date_transitions.c): wait for its one line, so that no
+          // test sees the register change under it.
+          waitForLog((p) => typeof p.message === 'string' && p.message.startsWith('date transitions: '),
+            startTimeoutMs).then(() => resolve({
             url: `http://127.0.0.1:${port}`,
             port,
             logs,
             child,
-            startupMs: Number(process.hrtime.bigint() - started) / 1e6,
+            startupMs,
             waitForLog,
             stop,
             exited: () => exited,
+          }), (err) => {
+            child.kill('SIGKILL');
+            reject(err);
           });
           return;
         }
