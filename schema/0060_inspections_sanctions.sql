@@ -30,13 +30,12 @@
 -- row with source 'user'.  The register tables' triggers (0020, 0025) move
 -- register_version in the same transactions, so no cached answer is stale.
 --
--- Open point: only changes effective on the day of the write are recorded.
+-- What this file records are the changes effective on the day of the write.
 -- A suspension decided today with effective_from next month (or a period that
 -- ends later by effective_until) changes the effective status on that day
--- without any write, so neither the history, the change feed nor the cache
--- version hears of it; the same holds for licences expiring by valid_until.
--- A daily job that records the day's sanction starts and ends (and moves
--- register_version) would close it.
+-- without any write here, as does a licence expiring by valid_until: those
+-- rows are appended on the day by the servers' date-transitions recorder
+-- (0090_date_transitions.sql).
 
 -- ---------------------------------------------------------------------------
 -- Shared input reader.

@@ -9,8 +9,9 @@
  *
  * The first run always logs one line, "date transitions: ..." (recorded, or
  * why not).  Failures (the database down, not yet migrated) are logged once
- * each time they start and retried; they never stop the server, whose answers do not
- * depend on this record (the effective status is computed on every read).
+ * each time they start, and retried; they never stop the server, whose
+ * answers do not depend on this record (the effective status is computed on
+ * every read).
  */
 #include <errno.h>
 #include <math.h>
