@@ -10,20 +10,23 @@
 -- heard of it (the open point of 0060).
 --
 -- licence_status_drift lists each licence whose effective status differs
--- from the last status its history recorded, with the row that records it:
+-- from the last status of its history (last as the history is read: by
+-- effective_on, then id; licence_status_history_licence_idx serves it in one
+-- probe per licence), with the row that records the change:
 -- the day it took effect, why, and its source (the sanction when one imposes
 -- it, else 'system').  fr_record_date_transitions() appends those rows; every
--- server runs it at start, within seconds of each midnight (current_date is
--- the database session's), and every quarter of an hour
--- (server/date_transitions.c).  It is idempotent: a second run, or a second
--- server, finds nothing left to record.  Writers that record their own
--- changes (imports, sanctions, staff) are never second-guessed while they
--- run: the licences they hold locked are skipped and looked at next time.
+-- server runs it at start and within seconds of each midnight (current_date
+-- is the database session's: dates change nothing in between), and a minute
+-- later again when it had to skip licences (server/date_transitions.c).  It
+-- is idempotent: a second run, or a second server, finds nothing left to
+-- record.  Writers that record their own changes (imports, sanctions,
+-- staff) are never second-guessed while they run: the licences they hold
+-- locked are skipped, counted, and looked at in the next run.
 -- Licences with no history at all are left alone: every write path records
 -- a licence's first status when it creates it.
 --
 -- The day a change took effect, never later than today nor earlier than the
--- last recorded row (the history stays in order):
+-- last row of the history (the history stays in order):
 --   expired                      valid_until + 1
 --   pending                      today (only a list or staff makes it so)
 --   imposed by a sanction        the sanction's effective_from
@@ -65,38 +68,45 @@ SELECT d.licence_id, d.status, d.recorded_status,
           JOIN LATERAL (SELECT x.status, x.effective_on
                           FROM licence_status_history AS x
                          WHERE x.licence_id = le.licence_id
-                         ORDER BY x.id DESC
+                         ORDER BY x.effective_on DESC, x.id DESC
                          LIMIT 1) AS h ON true
          WHERE h.status <> le.status) AS d
   LEFT JOIN sanction AS s ON s.id = d.sanction_id;
 COMMENT ON VIEW licence_status_drift IS
-  'Licences whose effective status (licence_effective) differs from the last status their history recorded, with the history row that records the change: effective_on, reason, source (sanction or system) and sanction_id. Empty when the history is up to date. Not public.';
+  'Licences whose effective status (licence_effective) differs from the last status of their history (by effective_on, then id), with the history row that records the change: effective_on, reason, source (sanction or system) and sanction_id. Empty when the history is up to date. Not public.';
 
-CREATE FUNCTION fr_record_date_transitions(OUT recorded integer, OUT seconds_to_next_day double precision)
+CREATE FUNCTION fr_record_date_transitions(OUT recorded integer, OUT skipped integer,
+                                           OUT seconds_to_next_day double precision)
   LANGUAGE plpgsql
   SET search_path = public, pg_temp
 AS $$
 DECLARE
   due bigint[];
+  held bigint[];
 BEGIN
   recorded := 0;
+  skipped := 0;
   -- One recorder at a time: a second server waits here, then finds nothing.
   PERFORM pg_advisory_xact_lock(hashtext('fairreg: date transitions'));
   SELECT array_agg(licence_id) INTO due FROM licence_status_drift;
   IF due IS NOT NULL THEN
     -- A licence another transaction holds is that writer's to record (or
     -- the next run's); in id order, as the sanction functions lock.
-    SELECT array_agg(l.id) INTO due
-      FROM (SELECT id FROM licence WHERE id = ANY (due) ORDER BY id FOR UPDATE SKIP LOCKED) AS l;
+    -- Joined with unnest, never "= ANY (due)": an array of thousands tested
+    -- against every row is quadratic, whatever the statistics say.
+    SELECT array_agg(l.id) INTO held
+      FROM (SELECT l.id FROM licence AS l JOIN unnest(due) AS u (id) ON u.id = l.id
+             ORDER BY l.id FOR UPDATE OF l SKIP LOCKED) AS l;
+    skipped := cardinality(due) - coalesce(cardinality(held), 0);
   END IF;
-  IF due IS NOT NULL THEN
+  IF held IS NOT NULL THEN
     PERFORM set_config('fairreg.actor', 'system:date-transitions', true);
     -- A new statement, so a new snapshot: what a writer committed meanwhile
     -- is seen, and a licence it already recorded has left the drift.
     INSERT INTO licence_status_history (licence_id, status, effective_on, reason, source, sanction_id)
     SELECT d.licence_id, d.status, d.effective_on, d.reason, d.source, d.sanction_id
       FROM licence_status_drift AS d
-     WHERE d.licence_id = ANY (due)
+      JOIN unnest(held) AS u (id) ON u.id = d.licence_id
      ORDER BY d.licence_id;
     GET DIAGNOSTICS recorded = ROW_COUNT;
   END IF;
@@ -106,6 +116,6 @@ $$;
 REVOKE ALL ON FUNCTION fr_record_date_transitions() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION fr_record_date_transitions() TO fairreg_app;
 COMMENT ON FUNCTION fr_record_date_transitions() IS
-  'Appends to licence_status_history the rows of licence_status_drift (status changes made by dates: expiry, validity reached, sanctions starting and ending), skipping licences another transaction holds. Answers how many it recorded and the seconds until the next day begins (current_date + 1 in the session time zone). Run by every server (server/date_transitions.c).';
+  'Appends to licence_status_history the rows of licence_status_drift (status changes made by dates: expiry, validity reached, sanctions starting and ending), skipping licences another transaction holds. Answers how many it recorded, how many it skipped, and the seconds until the next day begins (current_date + 1 in the session time zone). Run by every server (server/date_transitions.c).';
 
 GRANT SELECT ON licence_status_drift TO fairreg_app;

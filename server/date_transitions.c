@@ -2,10 +2,11 @@
  * The date-transitions recorder (see date_transitions.h).  One thread, one
  * connection, one call: SELECT ... FROM fr_record_date_transitions(), which
  * does all the work in one transaction and says how long until the next day
- * begins in the database's time zone.  The thread sleeps until just after
- * that, or a quarter of an hour at most (to pick up licences a writer held
- * during the last run), and starts again.  Every server runs one; the
- * function takes an advisory lock, so two servers never record twice.
+ * begins in the database's time zone.  Dates change nothing in between, so
+ * the thread sleeps until just after that (six hours at most, in case the
+ * clocks disagree), or a minute when the run had to skip licences a writer
+ * held, and starts again.  Every server runs one; the function takes an
+ * advisory lock, so two servers never record twice.
  *
  * The first run always logs one line, "date transitions: ..." (recorded, or
  * why not).  Failures (the database down, not yet migrated) are logged once
@@ -28,9 +29,11 @@
 #include "log.h"
 
 /* At most this long between runs. */
-#define RUN_EVERY_MS (15 * 60 * 1000)
+#define RUN_EVERY_MS (6 * 3600 * 1000)
 /* After a failure, this long before the next try. */
 #define RETRY_MS (30 * 1000)
+/* After a run that skipped licences a writer held, this long. */
+#define SKIPPED_RETRY_MS (60 * 1000)
 /* A run this long after midnight, so that the new day has surely begun for
    the database too. */
 #define AFTER_MIDNIGHT_MS 2000
@@ -78,19 +81,20 @@ recorder_connect (void)
   return NULL;
 }
 
-/* One run on PG: true with *RECORDED and *NEXT_DAY_MS set, or false (the
-   failure logged when *SAID_FAILING was false). */
+/* One run on PG: true with *RECORDED, *SKIPPED and *NEXT_DAY_MS set, or
+   false (the failure logged when *SAID_FAILING was false). */
 static bool
-record_once (PGconn *pg, long *recorded, unsigned *next_day_ms,
+record_once (PGconn *pg, long *recorded, long *skipped, unsigned *next_day_ms,
              bool *said_failing)
 {
-  PGresult *res = PQexec (pg, "SELECT recorded, seconds_to_next_day"
+  PGresult *res = PQexec (pg, "SELECT recorded, skipped, seconds_to_next_day"
                               " FROM fr_record_date_transitions()");
   bool ok = PGRES_TUPLES_OK == PQresultStatus (res) && 1 == PQntuples (res);
   if (ok)
   {
     *recorded = strtol (PQgetvalue (res, 0, 0), NULL, 10);
-    double seconds = strtod (PQgetvalue (res, 0, 1), NULL);
+    *skipped = strtol (PQgetvalue (res, 0, 1), NULL, 10);
+    double seconds = strtod (PQgetvalue (res, 0, 2), NULL);
     *next_day_ms = (isfinite (seconds) && seconds > 0 && seconds < 86400 * 2)
                        ? (unsigned) (seconds * 1000.0)
                        : RUN_EVERY_MS;
@@ -130,23 +134,33 @@ recorder_main (void *cls)
                    "retrying every %d s",
                    RETRY_MS / 1000);
     }
-    long recorded = 0;
+    long recorded = 0, skipped = 0;
     unsigned next_day_ms = 0;
     if (NULL == pg)
       failing = true;
-    else if (record_once (pg, &recorded, &next_day_ms, &failing))
+    else if (record_once (pg, &recorded, &skipped, &next_day_ms, &failing))
     {
       if (failing)
         log_event ("info", "date transitions: recording again");
       /* The first run always says so (the tests wait for it). */
-      if (recorded > 0 || first)
+      if (skipped > 0)
+        log_event ("info",
+                   "date transitions: recorded %ld status changes made by "
+                   "dates; %ld licences held by a writer, tried again in "
+                   "%d s",
+                   recorded, skipped, SKIPPED_RETRY_MS / 1000);
+      else if (recorded > 0 || first)
         log_event ("info",
                    "date transitions: up to date; recorded %ld status "
                    "changes made by dates",
                    recorded);
       failing = false;
-      wait_ms = (next_day_ms < RUN_EVERY_MS) ? next_day_ms + AFTER_MIDNIGHT_MS
-                                             : RUN_EVERY_MS;
+      if (skipped > 0)
+        wait_ms = SKIPPED_RETRY_MS;
+      else if (next_day_ms < RUN_EVERY_MS)
+        wait_ms = next_day_ms + AFTER_MIDNIGHT_MS;
+      else
+        wait_ms = RUN_EVERY_MS;
     }
     else
       failing = true;

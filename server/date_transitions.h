@@ -7,8 +7,9 @@
 #define FAIRREG_DATE_TRANSITIONS_H
 
 /* Starts the recorder thread: it records at once, then within seconds of
-   each midnight and every quarter of an hour, on its own connection to the
-   primary (DATABASE_URL).  Returns 0, or -1 if the thread cannot start. */
+   each midnight (and a minute after a run that had to skip licences a
+   writer held), on its own connection to the primary (DATABASE_URL).
+   Returns 0, or -1 if the thread cannot start. */
 int date_transitions_start (void);
 
 /* Stops the thread (waiting for a run in progress) and closes its

@@ -7,6 +7,7 @@
 
 const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
 const h = require('./harness');
 
 let database;
@@ -145,6 +146,41 @@ test('a second start, and two servers starting together, record nothing twice', 
   } finally {
     await h.stopServer(one);
     await h.stopServer(two);
+  }
+});
+
+test('a licence a writer holds is skipped, not waited for, and said so', async () => {
+  await h.psql(database, `
+    INSERT INTO licence (authority_code, number, agency_id, listed_status, valid_from, valid_until)
+    SELECT 'PH-DMW', 'DT-HELD', id, 'active', current_date - 30, current_date - 1
+      FROM agency WHERE name = 'Dates Test Agency';
+    INSERT INTO licence_status_history (licence_id, status, effective_on, reason, source)
+    SELECT id, 'active', current_date - 30, 'listed', 'system' FROM licence WHERE number = 'DT-HELD';`);
+  // A writer (an import, say) holds the licence for a few seconds.
+  const writer = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', database, '-c',
+    "BEGIN; SELECT FROM licence WHERE number = 'DT-HELD' FOR UPDATE; SELECT pg_sleep(4); COMMIT;"],
+  { env: h.processEnv(), stdio: 'ignore' });
+  const writerDone = new Promise((resolve) => writer.on('close', resolve));
+  try {
+    // Sleeping for 200 ms already: past its FOR UPDATE.
+    assert.ok(await h.poll(async () => Number(await h.psql(database, `SELECT count(*) FROM pg_stat_activity
+      WHERE query LIKE '%pg_sleep(4)%' AND state = 'active' AND pid <> pg_backend_pid()
+        AND clock_timestamp() - query_start > interval '200 milliseconds'`)) === 1,
+    { timeoutMs: 3000 }), 'the writer holds the licence');
+    const server = await h.startServer({ database });
+    try {
+      const line = server.logs.map((l) => { try { return JSON.parse(l); } catch { return null; } })
+        .find((p) => p && typeof p.message === 'string' && p.message.startsWith('date transitions: '));
+      assert.equal(line.message,
+        'date transitions: recorded 0 status changes made by dates; 1 licences held by a writer, tried again in 60 s');
+      assert.equal(await h.psql(database, `SELECT string_agg(h.status::text, ',' ORDER BY h.id)
+        FROM licence_status_history AS h JOIN licence AS l ON l.id = h.licence_id WHERE l.number = 'DT-HELD'`),
+      'active', 'nothing recorded for the held licence');
+    } finally {
+      await h.stopServer(server);
+    }
+  } finally {
+    assert.equal(await writerDone, 0, 'the writer was not disturbed');
   }
 });
 
