@@ -31,9 +31,10 @@
 --   pending                      today (only a list or staff makes it so)
 --   imposed by a sanction        the sanction's effective_from
 --   back to listed, was pending  valid_from
---   back to listed, otherwise    the day after the last status-changing
---                                sanction on it that ran out (effective_until),
---                                else today
+--   back to listed, was under a  the day after the last status-changing
+--   sanction                     sanction on it ran out (effective_until)
+--   otherwise (a list renewed an today
+--   expired licence, say)
 
 CREATE VIEW licence_status_drift AS
 SELECT d.licence_id, d.status, d.recorded_status,
@@ -44,26 +45,35 @@ SELECT d.licence_id, d.status, d.recorded_status,
                         WHEN d.status_basis = 'validity' THEN current_date
                         WHEN d.status_basis = 'sanction' THEN s.effective_from
                         WHEN d.recorded_status = 'pending' AND d.valid_from <= current_date THEN d.valid_from
-                        ELSE coalesce((SELECT max(x.effective_until) + 1
-                                         FROM sanction AS x
-                                        WHERE (x.licence_id = d.licence_id OR x.agency_id = d.agency_id)
-                                          AND x.kind IN ('ban', 'revocation', 'suspension')
-                                          AND x.effective_until < current_date
-                                          AND (x.lifted_on IS NULL OR x.lifted_on > x.effective_until)),
-                                      current_date)
+                        WHEN d.recorded_status IN ('suspended', 'revoked', 'banned')
+                             AND d.sanction_ended_on IS NOT NULL THEN d.sanction_ended_on
+                        ELSE current_date
                       END)) AS effective_on,
        CASE
          WHEN d.status_basis = 'validity' AND d.status = 'expired' THEN format('valid until %s', d.valid_until)
          WHEN d.status_basis = 'validity' THEN format('valid from %s', d.valid_from)
          WHEN d.status_basis = 'sanction' THEN format('%s in force from %s', s.kind, s.effective_from)
          WHEN d.recorded_status = 'pending' AND d.valid_from <= current_date THEN format('valid from %s', d.valid_from)
-         ELSE 'sanction period ended'
+         WHEN d.recorded_status IN ('suspended', 'revoked', 'banned')
+              AND d.sanction_ended_on IS NOT NULL THEN 'sanction period ended'
+         -- renewed by a later list (whose own history row records only a
+         -- change of the listed status)
+         WHEN d.recorded_status = 'expired' AND d.valid_until IS NULL THEN 'valid with no end date'
+         WHEN d.recorded_status = 'expired' THEN format('valid until %s', d.valid_until)
+         ELSE 'as listed by the authority'
        END AS reason,
        CASE WHEN d.status_basis = 'sanction' THEN 'sanction' ELSE 'system' END AS source,
        CASE WHEN d.status_basis = 'sanction' THEN d.sanction_id END AS sanction_id
-  FROM (SELECT le.licence_id, le.agency_id, le.status, le.status_basis, le.sanction_id,
+  FROM (SELECT le.licence_id, le.status, le.status_basis, le.sanction_id,
                le.valid_from, le.valid_until,
-               h.status AS recorded_status, h.effective_on AS recorded_on
+               h.status AS recorded_status, h.effective_on AS recorded_on,
+               -- the day after the last status-changing sanction on it ran out
+               (SELECT max(x.effective_until) + 1
+                  FROM sanction AS x
+                 WHERE (x.licence_id = le.licence_id OR x.agency_id = le.agency_id)
+                   AND x.kind IN ('ban', 'revocation', 'suspension')
+                   AND x.effective_until < current_date
+                   AND (x.lifted_on IS NULL OR x.lifted_on > x.effective_until)) AS sanction_ended_on
           FROM licence_effective AS le
           JOIN LATERAL (SELECT x.status, x.effective_on
                           FROM licence_status_history AS x

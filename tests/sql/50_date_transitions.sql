@@ -4,7 +4,7 @@
 -- audited, once.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(17);
+SELECT plan(18);
 
 INSERT INTO agency (name, country) VALUES ('T50 agency', 'PH');
 
@@ -18,7 +18,8 @@ SELECT 'PH-DMW', v.number, (SELECT id FROM agency WHERE name = 'T50 agency'), 'a
     ('T50-VALID-NOW',    current_date - 2,   current_date + 100),
     ('T50-NOT-YET',      current_date + 5,   current_date + 100),
     ('T50-NO-HISTORY',   current_date - 400, current_date - 3),
-    ('T50-LATE-RECORD',  current_date - 400, current_date - 50)
+    ('T50-LATE-RECORD',  current_date - 400, current_date - 50),
+    ('T50-RENEWED',      current_date - 400, current_date + 365)
   ) AS v (number, valid_from, valid_until);
 
 -- What the history recorded so far (source system: no run, user or sanction needed).
@@ -31,7 +32,8 @@ SELECT l.id, v.status::licence_status, v.effective_on, 'T50 seed', 'system'
     ('T50-SUSP-END',    'active',    current_date - 400),
     ('T50-VALID-NOW',   'active',    current_date - 10),
     ('T50-NOT-YET',     'active',    current_date - 1),
-    ('T50-LATE-RECORD', 'active',    current_date - 10)
+    ('T50-LATE-RECORD', 'active',    current_date - 10),
+    ('T50-RENEWED',     'active',    current_date - 400)
   ) AS v (number, status, effective_on)
   JOIN licence AS l ON l.number = v.number;
 -- Later rows, later ids: on the same day, the later id is the later status.
@@ -39,7 +41,8 @@ INSERT INTO licence_status_history (licence_id, status, effective_on, reason, so
 SELECT l.id, v.status::licence_status, v.effective_on, 'T50 seed', 'system'
   FROM (VALUES
     ('T50-SUSP-END',    'suspended', current_date - 30),
-    ('T50-VALID-NOW',   'pending',   current_date - 10)
+    ('T50-VALID-NOW',   'pending',   current_date - 10),
+    ('T50-RENEWED',     'expired',   current_date - 20)
   ) AS v (number, status, effective_on)
   JOIN licence AS l ON l.number = v.number;
 
@@ -64,7 +67,8 @@ SELECT bag_eq(
   $$SELECT number, recorded_status::text, status FROM t50_drift$$,
   $$VALUES ('T50-EXPIRED', 'active', 'expired'), ('T50-SUSP-START', 'active', 'suspended'),
            ('T50-SUSP-END', 'suspended', 'active'), ('T50-VALID-NOW', 'pending', 'active'),
-           ('T50-NOT-YET', 'active', 'pending'), ('T50-LATE-RECORD', 'active', 'expired')$$,
+           ('T50-NOT-YET', 'active', 'pending'), ('T50-LATE-RECORD', 'active', 'expired'),
+           ('T50-RENEWED', 'expired', 'active')$$,
   'the drift is every licence whose effective status left its last recorded one, and only those');
 
 SELECT row_eq($$SELECT effective_on, reason, source FROM t50_drift WHERE number = 'T50-EXPIRED'$$,
@@ -82,10 +86,13 @@ SELECT row_eq($$SELECT effective_on, reason, source FROM t50_drift WHERE number 
 SELECT row_eq($$SELECT effective_on, reason, source FROM t50_drift WHERE number = 'T50-NOT-YET'$$,
   ROW(current_date, format('valid from %s', current_date + 5), 'system'::text),
   'a licence not yet valid is recorded pending today');
+SELECT row_eq($$SELECT effective_on, reason, source FROM t50_drift WHERE number = 'T50-RENEWED'$$,
+  ROW(current_date, format('valid until %s', current_date + 365), 'system'::text),
+  'an expired licence that a later list renewed is active again from the day it is seen, with its new end');
 SELECT is((SELECT effective_on FROM t50_drift WHERE number = 'T50-LATE-RECORD'), current_date - 10,
   'a change is never dated before the last recorded row (the history stays in order)');
 
-SELECT row_eq($$SELECT recorded, skipped FROM fr_record_date_transitions()$$, ROW(6, 0),
+SELECT row_eq($$SELECT recorded, skipped FROM fr_record_date_transitions()$$, ROW(7, 0),
   'fr_record_date_transitions records every drifting licence, skipping none when no writer holds one');
 SELECT is_empty($$SELECT * FROM t50_drift$$, 'after it, the history is up to date');
 SELECT is((SELECT recorded FROM fr_record_date_transitions()), 0, 'a second run records nothing');
@@ -99,7 +106,8 @@ SELECT bag_eq(
            ('T50-SUSP-END', 'active', current_date - 4, 'system'),
            ('T50-VALID-NOW', 'active', current_date - 2, 'system'),
            ('T50-NOT-YET', 'pending', current_date, 'system'),
-           ('T50-LATE-RECORD', 'expired', current_date - 10, 'system')$$,
+           ('T50-LATE-RECORD', 'expired', current_date - 10, 'system'),
+           ('T50-RENEWED', 'active', current_date, 'system')$$,
   'the history holds one new row per change, with its day and source');
 SELECT is_empty(
   $$SELECT FROM licence_status_history AS h JOIN licence AS l ON l.id = h.licence_id
@@ -107,7 +115,7 @@ SELECT is_empty(
   'a licence whose status holds, or that has no history, gets no row');
 SELECT is((SELECT count(*)::int FROM audit_log
             WHERE entity = 'licence_status_history' AND actor = 'system:date-transitions'),
-  6, 'each recorded row is in the audit log, by the date-transitions actor');
+  7, 'each recorded row is in the audit log, by the date-transitions actor');
 
 SELECT is((SELECT reason FROM pub_licence_history AS p JOIN licence AS l ON l.id = p.licence_id
             WHERE l.number = 'T50-SUSP-START' AND p.source = 'sanction'),
