@@ -38,10 +38,17 @@ function daysFromToday(days) {
   return d.toISOString().slice(0, 10);
 }
 
-function recordedLine(server) {
-  const line = server.logs.map((l) => { try { return JSON.parse(l); } catch { return null; } })
+// The recorder's first line in SERVER's log (the harness waited for it).
+function datesLine(server) {
+  const line = server.logs.map(h.parseLogLine)
     .find((p) => p && typeof p.message === 'string' && p.message.startsWith('date transitions: '));
   assert.ok(line, `no date transitions line in:\n${server.logs.join('\n')}`);
+  return line;
+}
+
+// How many changes the first run recorded, from its line.
+function recordedLine(server) {
+  const line = datesLine(server);
   assert.equal(line.level, 'info', line.message);
   const match = /^date transitions: up to date; recorded (\d+) status changes made by dates$/.exec(line.message);
   assert.ok(match, line.message);
@@ -58,6 +65,17 @@ function freePort() {
       srv.close(() => resolve(port));
     });
   });
+}
+
+// Adds licence NUMBER, valid for the last 30 days up to yesterday, its
+// history still saying active.
+async function addExpiredYesterday(number) {
+  await h.psql(database, `
+    INSERT INTO licence (authority_code, number, agency_id, listed_status, valid_from, valid_until)
+    SELECT 'PH-DMW', '${number}', id, 'active', current_date - 30, current_date - 1
+      FROM agency WHERE name = 'Dates Test Agency';
+    INSERT INTO licence_status_history (licence_id, status, effective_on, reason, source)
+    SELECT id, 'active', current_date - 30, 'listed', 'system' FROM licence WHERE number = '${number}';`);
 }
 
 async function historyCount() {
@@ -130,12 +148,7 @@ test('a second start, and two servers starting together, record nothing twice', 
 
   // A new licence that expired yesterday, its history saying active: two
   // servers start at once, one records it, the other finds it done.
-  await h.psql(database, `
-    INSERT INTO licence (authority_code, number, agency_id, listed_status, valid_from, valid_until)
-    SELECT 'PH-DMW', 'DT-EXPIRED-2', id, 'active', current_date - 30, current_date - 1
-      FROM agency WHERE name = 'Dates Test Agency';
-    INSERT INTO licence_status_history (licence_id, status, effective_on, reason, source)
-    SELECT id, 'active', current_date - 30, 'listed', 'system' FROM licence WHERE number = 'DT-EXPIRED-2';`);
+  await addExpiredYesterday('DT-EXPIRED-2');
   const [one, two] = await Promise.all([h.startServer({ database }), h.startServer({ database })]);
   try {
     assert.deepEqual([recordedLine(one), recordedLine(two)].sort(), [0, 1]);
@@ -150,12 +163,7 @@ test('a second start, and two servers starting together, record nothing twice', 
 });
 
 test('a licence a writer holds is skipped, not waited for, and said so', async () => {
-  await h.psql(database, `
-    INSERT INTO licence (authority_code, number, agency_id, listed_status, valid_from, valid_until)
-    SELECT 'PH-DMW', 'DT-HELD', id, 'active', current_date - 30, current_date - 1
-      FROM agency WHERE name = 'Dates Test Agency';
-    INSERT INTO licence_status_history (licence_id, status, effective_on, reason, source)
-    SELECT id, 'active', current_date - 30, 'listed', 'system' FROM licence WHERE number = 'DT-HELD';`);
+  await addExpiredYesterday('DT-HELD');
   // A writer (an import, say) holds the licence for a few seconds.
   const writer = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', database, '-c',
     "BEGIN; SELECT FROM licence WHERE number = 'DT-HELD' FOR UPDATE; SELECT pg_sleep(4); COMMIT;"],
@@ -169,9 +177,7 @@ test('a licence a writer holds is skipped, not waited for, and said so', async (
     { timeoutMs: 3000 }), 'the writer holds the licence');
     const server = await h.startServer({ database });
     try {
-      const line = server.logs.map((l) => { try { return JSON.parse(l); } catch { return null; } })
-        .find((p) => p && typeof p.message === 'string' && p.message.startsWith('date transitions: '));
-      assert.equal(line.message,
+      assert.equal(datesLine(server).message,
         'date transitions: recorded 0 status changes made by dates; 1 licences held by a writer, tried again in 60 s');
       assert.equal(await h.psql(database, `SELECT string_agg(h.status::text, ',' ORDER BY h.id)
         FROM licence_status_history AS h JOIN licence AS l ON l.id = h.licence_id WHERE l.number = 'DT-HELD'`),
@@ -190,8 +196,7 @@ test('without a database the recorder says why, and the server serves on', async
     env: { PGHOST: '127.0.0.1', PGPORT: String(await freePort()) },
   });
   try {
-    const line = server.logs.map((l) => { try { return JSON.parse(l); } catch { return null; } })
-      .find((p) => p && typeof p.message === 'string' && p.message.startsWith('date transitions: '));
+    const line = datesLine(server);
     assert.equal(line.level, 'warning');
     assert.match(line.message, /^date transitions: cannot connect to the database; retrying every 30 s$/);
     const health = await h.api(server.url, 'GET', '/healthz');
