@@ -16,12 +16,14 @@
 -- the day it took effect, why, and its source (the sanction when one imposes
 -- it, else 'system').  fr_record_date_transitions() appends those rows; every
 -- server runs it at start and within seconds of each midnight (current_date
--- is the database session's: dates change nothing in between), and a minute
--- later again when it had to skip licences (server/date_transitions.c).  It
--- is idempotent: a second run, or a second server, finds nothing left to
--- record.  Writers that record their own changes (imports, sanctions,
--- staff) are never second-guessed while they run: the licences they hold
--- locked are skipped, counted, and looked at in the next run.
+-- is the session's, UTC for the server: dates change nothing in between),
+-- and a minute later again when it had to skip licences
+-- (server/date_transitions.c).  It is idempotent: a second run, or a second
+-- server, finds nothing left to record.  Its rows are audited with the
+-- caller's audit context (the server's actor: system:date-transitions).
+-- Writers that record their own changes (imports, sanctions, staff) are
+-- never second-guessed while they run: the licences they hold locked are
+-- skipped, counted, and looked at in the next run.
 -- Licences with no history at all are left alone: every write path records
 -- a licence's first status when it creates it.
 --
@@ -110,7 +112,6 @@ BEGIN
     skipped := cardinality(due) - coalesce(cardinality(held), 0);
   END IF;
   IF held IS NOT NULL THEN
-    PERFORM set_config('fairreg.actor', 'system:date-transitions', true);
     -- A new statement, so a new snapshot: what a writer committed meanwhile
     -- is seen, and a licence it already recorded has left the drift.
     INSERT INTO licence_status_history (licence_id, status, effective_on, reason, source, sanction_id)

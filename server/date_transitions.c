@@ -1,8 +1,10 @@
 /*
- * The date-transitions recorder (see date_transitions.h).  One thread, one
- * connection, one call: SELECT ... FROM fr_record_date_transitions(), which
- * does all the work in one transaction and says how long until the next day
- * begins in the database's time zone.  Dates change nothing in between, so
+ * The date-transitions recorder (see date_transitions.h).  One thread, its
+ * own fairreg_app connection (db_thread_conn: in UTC, like every connection
+ * of the server), one call, db_licences_record_date_transitions: the
+ * function fr_record_date_transitions does all the work in one transaction,
+ * audited as "system:date-transitions", and says how long until the next
+ * day begins.  Dates change nothing in between, so
  * the thread sleeps until just after that (six hours at most, in case the
  * clocks disagree), or a minute when the run had to skip licences a writer
  * held, and starts again.  Every server runs one; the function takes an
@@ -22,10 +24,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
-
-#include "config.h"
 #include "date_transitions.h"
+#include "db/db.h"
+#include "db/licences.h"
 #include "log.h"
 
 /* At most this long between runs. */
@@ -56,119 +57,76 @@ sleep_or_stop (unsigned ms)
   }
 }
 
-/* Notices are not ours to print (a FATAL as the backend is terminated). */
-static void
-ignore_notice (void *cls, const PGresult *res)
+/* How long to sleep after a run that did RUN. */
+static unsigned
+wait_after (const struct db_date_transitions *run)
 {
-  (void) cls;
-  (void) res;
-}
-
-static PGconn *
-recorder_connect (void)
-{
-  const char *const keys[]
-      = { "dbname", "connect_timeout", "application_name", NULL };
-  const char *const values[]
-      = { config.database_url, "5", "fairreg-date-transitions", NULL };
-  PGconn *pg = PQconnectdbParams (keys, values, 1);
-  if (NULL != pg && CONNECTION_OK == PQstatus (pg))
-  {
-    PQsetNoticeReceiver (pg, ignore_notice, NULL);
-    return pg;
-  }
-  PQfinish (pg);
-  return NULL;
-}
-
-/* One run on PG: true with *RECORDED, *SKIPPED and *NEXT_DAY_MS set, or
-   false (the failure logged when *SAID_FAILING was false). */
-static bool
-record_once (PGconn *pg, long *recorded, long *skipped, unsigned *next_day_ms,
-             bool *said_failing)
-{
-  PGresult *res = PQexec (pg, "SELECT recorded, skipped, seconds_to_next_day"
-                              " FROM fr_record_date_transitions()");
-  bool ok = PGRES_TUPLES_OK == PQresultStatus (res) && 1 == PQntuples (res);
-  if (ok)
-  {
-    *recorded = strtol (PQgetvalue (res, 0, 0), NULL, 10);
-    *skipped = strtol (PQgetvalue (res, 0, 1), NULL, 10);
-    double seconds = strtod (PQgetvalue (res, 0, 2), NULL);
-    *next_day_ms = (isfinite (seconds) && seconds > 0 && seconds < 86400 * 2)
-                       ? (unsigned) (seconds * 1000.0)
-                       : RUN_EVERY_MS;
-  }
-  else if (!*said_failing)
-  {
-    /* The message is the database's about our own statement: no register
-       data, no personal data, in it. */
-    const char *why = (NULL != res)
-                          ? PQresultErrorField (res, PG_DIAG_MESSAGE_PRIMARY)
-                          : NULL;
-    log_event ("warning",
-               "date transitions: cannot record (%s); retrying every %d s",
-               (NULL != why) ? why : PQerrorMessage (pg), RETRY_MS / 1000);
-  }
-  PQclear (res);
-  return ok;
+  if (run->skipped > 0)
+    return SKIPPED_RETRY_MS;
+  double ms = run->seconds_to_next_day * 1000.0;
+  if (isfinite (ms) && ms > 0 && ms < RUN_EVERY_MS)
+    return (unsigned) ms + AFTER_MIDNIGHT_MS;
+  return RUN_EVERY_MS;
 }
 
 static void *
 recorder_main (void *cls)
 {
   (void) cls;
-  PGconn *pg = NULL;
+  const struct db_audit_context audit
+      = { NULL, "system:date-transitions", NULL, NULL };
   bool failing = false;
   bool first = true;
   for (;;)
   {
     unsigned wait_ms = RETRY_MS;
-    if (NULL == pg || CONNECTION_OK != PQstatus (pg))
+    /* This thread's own fairreg_app connection, in UTC like every other:
+       "today" is the same day for the recorder and for the lookups. */
+    struct db_conn *conn = db_thread_conn (DB_KIND_APP);
+    struct db_date_transitions run = { 0, 0, 0.0 };
+    if (NULL == conn)
     {
-      PQfinish (pg);
-      pg = recorder_connect ();
-      if (NULL == pg && !failing)
+      if (!failing)
         log_event ("warning",
                    "date transitions: cannot connect to the database; "
                    "retrying every %d s",
                    RETRY_MS / 1000);
-    }
-    long recorded = 0, skipped = 0;
-    unsigned next_day_ms = 0;
-    if (NULL == pg)
       failing = true;
-    else if (record_once (pg, &recorded, &skipped, &next_day_ms, &failing))
+    }
+    else if (db_licences_record_date_transitions (conn, &audit, &run) < 0)
+    {
+      /* db_run logged the failure, without data that could be personal. */
+      if (!failing)
+        log_event ("warning",
+                   "date transitions: cannot record (the failure is logged "
+                   "above); retrying every %d s",
+                   RETRY_MS / 1000);
+      failing = true;
+    }
+    else
     {
       if (failing)
         log_event ("info", "date transitions: recording again");
       /* The first run always says so (the tests wait for it). */
-      if (skipped > 0)
+      if (run.skipped > 0)
         log_event ("info",
                    "date transitions: recorded %ld status changes made by "
                    "dates; %ld licences held by a writer, tried again in "
                    "%d s",
-                   recorded, skipped, SKIPPED_RETRY_MS / 1000);
-      else if (recorded > 0 || first)
+                   run.recorded, run.skipped, SKIPPED_RETRY_MS / 1000);
+      else if (run.recorded > 0 || first)
         log_event ("info",
                    "date transitions: up to date; recorded %ld status "
                    "changes made by dates",
-                   recorded);
+                   run.recorded);
       failing = false;
-      if (skipped > 0)
-        wait_ms = SKIPPED_RETRY_MS;
-      else if (next_day_ms < RUN_EVERY_MS)
-        wait_ms = next_day_ms + AFTER_MIDNIGHT_MS;
-      else
-        wait_ms = RUN_EVERY_MS;
+      wait_ms = wait_after (&run);
     }
-    else
-      failing = true;
     first = false;
     if (sleep_or_stop (wait_ms))
       break;
   }
-  PQfinish (pg);
+  db_thread_release ();
   return NULL;
 }
 

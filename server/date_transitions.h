@@ -8,7 +8,7 @@
 
 /* Starts the recorder thread: it records at once, then within seconds of
    each midnight (and a minute after a run that had to skip licences a
-   writer held), on its own connection to the primary (DATABASE_URL).
+   writer held), on its own fairreg_app connection to the primary.
    Returns 0, or -1 if the thread cannot start. */
 int date_transitions_start (void);
 

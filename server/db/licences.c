@@ -1,7 +1,8 @@
 /*
  * SQL of the public licence lookups (see licences.h).  The JSON is made by
  * the database; these functions only parse its one value.  The staff's
- * status change calls a function of schema/0060_inspections_sanctions.sql.
+ * status change calls a function of schema/0060_inspections_sanctions.sql,
+ * the date-transitions recorder one of 0090_date_transitions.sql.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,4 +68,38 @@ db_licence_set_status (struct db_conn *conn,
   snprintf (id_text, sizeof id_text, "%lld", (long long) id);
   const char *params[] = { id_text, body };
   db_call_json (conn, audit, &licences_set_status, 2, params, out);
+}
+
+DB_STATEMENT (licences_record_date_transitions,
+              "SELECT recorded, skipped, seconds_to_next_day"
+              " FROM fr_record_date_transitions()");
+
+static int
+record_date_transitions (struct db_conn *conn, void *cls)
+{
+  struct db_date_transitions *out = cls;
+  /* Once a day over every licence: longer than any request may take. */
+  int qs = db_exec (conn, "SET LOCAL statement_timeout = '10min'");
+  if (qs < 0)
+    return qs;
+  PGresult *res
+      = db_run (conn, &licences_record_date_transitions, 0, NULL, &qs);
+  if (1 == qs)
+  {
+    out->recorded = strtol (PQgetvalue (res, 0, 0), NULL, 10);
+    out->skipped = strtol (PQgetvalue (res, 0, 1), NULL, 10);
+    out->seconds_to_next_day = strtod (PQgetvalue (res, 0, 2), NULL);
+  }
+  else if (qs >= 0)
+    qs = DB_QS_HARD; /* the function answers one row, always */
+  PQclear (res);
+  return qs;
+}
+
+int
+db_licences_record_date_transitions (struct db_conn *conn,
+                                     const struct db_audit_context *audit,
+                                     struct db_date_transitions *out)
+{
+  return db_transaction (conn, audit, record_date_transitions, out);
 }

@@ -59,4 +59,20 @@ void db_licence_set_status (struct db_conn *conn,
                             const struct db_audit_context *audit, int64_t id,
                             const char *body, struct db_call *out);
 
+/* What one run of fr_record_date_transitions did. */
+struct db_date_transitions
+{
+  long recorded;              /* history rows appended */
+  long skipped;               /* licences a writer held, left for next time */
+  double seconds_to_next_day; /* until the database's day changes */
+};
+
+/* Records in the history the status changes that dates made (schema/
+   0090_date_transitions.sql), in one transaction with AUDIT's actor,
+   allowed ten minutes: it reads every licence.  Returns 1 with *OUT set, or
+   a negative db_qs (the failure logged). */
+int db_licences_record_date_transitions (struct db_conn *conn,
+                                         const struct db_audit_context *audit,
+                                         struct db_date_transitions *out);
+
 #endif
