@@ -1176,9 +1176,11 @@ touch (struct search *x, uint32_t k, bool filtering)
   x->touched[x->touched_count++] = k;
 }
 
-/* Reads list R, touching every name on it. */
-static void
-read_touching (struct search *x, uint32_t r)
+/* Reads list R: with TOUCHING, touches every name on it; else counts it for
+   the names already touched.  Inlined into its two callers, each with its
+   constant TOUCHING, so the inner loops carry no test of it. */
+static inline __attribute__ ((always_inline)) void
+read_list (struct search *x, uint32_t r, bool touching)
 {
   const struct list_ref *l = &x->lists[r];
   if (UINT32_MAX == l->tri)
@@ -1194,8 +1196,13 @@ read_touching (struct search *x, uint32_t r)
       uint64_t bits;
       memcpy (&bits, p + 8 * i, sizeof bits);
       for (; 0 != bits; bits &= bits - 1)
-        touch (x, (uint32_t) (64 * i + (unsigned) __builtin_ctzll (bits)),
-               filtering);
+      {
+        uint32_t k = (uint32_t) (64 * i + (unsigned) __builtin_ctzll (bits));
+        if (touching)
+          touch (x, k, filtering);
+        else
+          count_one_more (x, k);
+      }
     }
     return;
   }
@@ -1204,39 +1211,23 @@ read_touching (struct search *x, uint32_t r)
   for (uint32_t i = 0; i < l->count; i++)
   {
     k += varint_next (&p);
-    touch (x, k, filtering);
+    if (touching)
+      touch (x, k, filtering);
+    else
+      count_one_more (x, k);
   }
 }
 
-/* Reads list R, counting it for the names already touched. */
+static void
+read_touching (struct search *x, uint32_t r)
+{
+  read_list (x, r, true);
+}
+
 static void
 read_counting (struct search *x, uint32_t r)
 {
-  const struct list_ref *l = &x->lists[r];
-  if (UINT32_MAX == l->tri)
-    return;
-  const struct search_index *idx = x->idx;
-  if (LIST_BITMAP == idx->post_kind[l->tri])
-  {
-    const uint8_t *p = idx->postings + idx->post_off[l->tri];
-    size_t words = bitmap_bytes (idx->name_count) / 8;
-    for (size_t i = 0; i < words; i++)
-    {
-      uint64_t bits;
-      memcpy (&bits, p + 8 * i, sizeof bits);
-      for (; 0 != bits; bits &= bits - 1)
-        count_one_more (
-            x, (uint32_t) (64 * i + (unsigned) __builtin_ctzll (bits)));
-    }
-    return;
-  }
-  const uint8_t *p = list_data (idx, l->tri);
-  uint32_t k = UINT32_MAX;
-  for (uint32_t i = 0; i < l->count; i++)
-  {
-    k += varint_next (&p);
-    count_one_more (x, k);
-  }
+  read_list (x, r, false);
 }
 
 /* Sorts the N names in NAMES, all below LIMIT, by number: a radix sort,
